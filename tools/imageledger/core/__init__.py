@@ -1,0 +1,1 @@
+"""The pure core: bytes and objects in, objects out. No I/O, no clock, no environment."""

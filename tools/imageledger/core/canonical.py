@@ -1,0 +1,117 @@
+"""Canonical bytes (RFC 8785, JCS), record hashes and the record signing message.
+
+Ledger values are restricted to the I-JSON subset that makes JCS simple: objects with
+ASCII keys, arrays, NFC strings, integers below 2^53 and booleans. For such values
+``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` produces
+exactly the JCS bytes (same key order for ASCII keys, same string escapes, integers
+printed as integers), and it runs in C. Values outside that subset go through the
+``rfc8785`` reference implementation; a property test holds the two equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+import rfc8785
+
+from imageledger.core import limits
+from imageledger.errors import Location, RecordError
+
+SIGNING_PREFIX = b"imageledger/record/v1\n"
+HASH_PREFIX = "sha256:"
+
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+
+
+def check_value(value: Any, path: str = "") -> None:
+    """Raise ``RecordError`` unless ``value`` is in the ledger's JSON subset."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > limits.MAX_INT:
+            raise RecordError("integer out of range", code="json-int-range",
+                              location=Location(field=path or None))
+        return
+    if isinstance(value, str):
+        if not unicodedata.is_normalized("NFC", value):
+            raise RecordError("string is not NFC", code="json-not-nfc",
+                              location=Location(field=path or None))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise RecordError("string holds a lone surrogate", code="json-surrogate",
+                              location=Location(field=path or None)) from e
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not key.isascii():
+                raise RecordError(f"key {key!r} must be an ASCII string", code="json-key",
+                                  location=Location(field=path or None))
+            check_value(item, f"{path}.{key}" if path else key)
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_value(item, f"{path}[{index}]")
+        return
+    raise RecordError(f"{type(value).__name__} values are not allowed",
+                      code="json-type", location=Location(field=path or None))
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes of a value already accepted by :func:`check_value`."""
+    return _dumps(value).encode("utf-8")
+
+
+def canonical_json_reference(value: Any) -> bytes:
+    """RFC 8785 bytes by the reference implementation, for any JSON value."""
+    out: bytes = rfc8785.dumps(value)
+    return out
+
+
+def parse_canonical_json(data: bytes) -> dict[str, Any]:
+    """Parse JSON that must already be canonical (log entries, API files)."""
+    try:
+        value = json.loads(data.decode("utf-8"), parse_float=_no_float,
+                           object_pairs_hook=_no_duplicates)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise RecordError(f"not valid JSON: {e}", code="json-syntax") from e
+    if not isinstance(value, dict):
+        raise RecordError("a record is a JSON object", code="json-not-object")
+    check_value(value)
+    if canonical_json(value) != data:
+        raise RecordError("JSON is not in RFC 8785 canonical form", code="json-not-canonical")
+    return value
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"float {text} is not allowed")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate key")
+    return out
+
+
+def unsigned(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "signatures"}
+
+
+def signing_message(record: dict[str, Any]) -> bytes:
+    """What an Ed25519 record signature covers: the prefix and JCS of the unsigned record."""
+    return SIGNING_PREFIX + canonical_json(unsigned(record))
+
+
+def sha256_ref(data: bytes) -> str:
+    return HASH_PREFIX + hashlib.sha256(data).hexdigest()
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """``sha256:`` + hex SHA-256 of JCS(full record, signatures included)."""
+    return sha256_ref(canonical_json(record))

@@ -1,0 +1,191 @@
+"""Records: validated on construction, signed over the domain-separated canonical bytes.
+
+A record is a JSON object (read from its YAML file) of one of the kinds in
+:data:`imageledger.core.schemas.KINDS`. :class:`UnverifiedRecord` is what construction
+proves (schema, canonical form, well-formed values); nothing about who signed it is
+trusted until a :class:`~imageledger.core.chain.PublisherChain` accepts it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+
+from imageledger.core import canonical, limits, schemas
+from imageledger.core.keys import PrivateKey, VerifierKey, parse_verifier_key
+from imageledger.errors import Location, RecordError, VerificationError
+
+_SCHEMA_TO_KIND = {schemas.schema_id(kind): kind for kind in schemas.KINDS}
+
+
+@cache
+def _validator(kind: str) -> Any:
+    return jsonschema_rs.validator_for(schemas.schema(kind))
+
+
+def kind_of(data: dict[str, Any]) -> str:
+    name = data.get("schema")
+    kind = _SCHEMA_TO_KIND.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise RecordError(f"unknown schema {name!r}", code="record-schema-unknown",
+                          location=Location(field="schema"),
+                          hint=f"one of: {', '.join(sorted(_SCHEMA_TO_KIND))}")
+    return kind
+
+
+def _field(path: list[str | int]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out or "(record)"
+
+
+def parse_time(value: str, field: str) -> datetime:
+    """A ledger timestamp: RFC 3339 UTC with ``Z``, second precision, a real date."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError as e:
+        raise RecordError(f"{value!r} is not a real UTC time", code="record-time",
+                          location=Location(field=field)) from e
+
+
+def _check_semantics(kind: str, data: dict[str, Any]) -> None:
+    """What the schema cannot say: real dates, ordered periods, parsable keys."""
+    for path, value in _timestamps(data, ""):
+        parse_time(value, path)
+    for name in ("period", "valid", "licence_period"):
+        for holder in (data, data.get("rights", {})):
+            period = holder.get(name) if isinstance(holder, dict) else None
+            if isinstance(period, dict) and "until" in period and period["until"] < period["from"]:
+                raise RecordError("period ends before it starts", code="record-period",
+                                  location=Location(field=f"{name}.until"))
+    if kind == "consent-withdrawal" and data["effective_at"] < data["requested_at"]:
+        raise RecordError("effective_at is before requested_at", code="record-period",
+                          location=Location(field="effective_at"))
+    keys = data.get("keys", []) + ([data["new_key"]] if "new_key" in data else [])
+    for index, text in enumerate(keys):
+        try:
+            parse_verifier_key(text)
+        except RecordError as e:
+            e.location = Location(field="new_key" if "new_key" in data else f"keys[{index}]")
+            raise
+    signers = [s["key"] for s in data["signatures"]]
+    if len(set(signers)) != len(signers):
+        raise RecordError("the same key signed twice", code="record-duplicate-signer",
+                          location=Location(field="signatures"))
+
+
+def _timestamps(value: Any, path: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            sub = f"{path}.{key}" if path else key
+            if isinstance(item, str) and (key.endswith("_at") or key in ("from", "until")):
+                out.append((sub, item))
+            elif isinstance(item, (dict, list)):
+                out.extend(_timestamps(item, sub))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.extend(_timestamps(item, f"{path}[{index}]"))
+    return out
+
+
+def check_shape(data: dict[str, Any]) -> str:
+    """Validate ``data`` against its kind's schema and rules; return the kind."""
+    kind = kind_of(data)
+    error = next(_validator(kind).iter_errors(data), None)
+    if error is not None:
+        raise RecordError(error.message, code="record-schema",
+                          location=Location(field=_field(list(error.instance_path))))
+    canonical.check_value(data)
+    _check_semantics(kind, data)
+    return kind
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UnverifiedRecord:
+    """A well-formed record whose signatures and chain position are not yet checked."""
+
+    data: dict[str, Any]
+    kind: str
+    canonical: bytes
+    hash: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UnverifiedRecord:
+        kind = check_shape(data)
+        encoded = canonical.canonical_json(data)
+        if len(encoded) > limits.MAX_ENTRY_BYTES:
+            raise RecordError(f"canonical JSON is {len(encoded)} bytes; the limit is "
+                              f"{limits.MAX_ENTRY_BYTES}", code="record-size")
+        return cls(data, kind, encoded, canonical.sha256_ref(encoded))
+
+    @property
+    def publisher(self) -> str:
+        value: str = self.data["publisher"]
+        return value
+
+    @property
+    def seq(self) -> int:
+        """Position in the publisher's chain; 0 for the publisher registration."""
+        value: int = self.data.get("seq", 0)
+        return value
+
+    @property
+    def prev(self) -> str | None:
+        return self.data.get("prev")
+
+    @property
+    def recorded_at(self) -> str:
+        value: str = self.data.get("recorded_at") or self.data["admitted_at"]
+        return value
+
+    @property
+    def ref(self) -> str:
+        return f"{self.publisher}/{self.seq}"
+
+    @property
+    def signatures(self) -> list[tuple[str, bytes]]:
+        return [(s["key"], base64.b64decode(s["sig"])) for s in self.data["signatures"]]
+
+    def signing_message(self) -> bytes:
+        return canonical.signing_message(self.data)
+
+
+def verify_signature(record: UnverifiedRecord, key: VerifierKey) -> None:
+    """Raise ``VerificationError`` unless ``key`` signed ``record``."""
+    for ref, sig in record.signatures:
+        if ref == key.ref:
+            key.verify(record.signing_message(), sig)
+            return
+    raise VerificationError(f"{record.ref} carries no signature by {key.ref}",
+                            code="signature-missing")
+
+
+def sign(data: dict[str, Any], key: PrivateKey) -> dict[str, Any]:
+    """Return ``data`` with ``key``'s signature added (co-signatures keep earlier ones)."""
+    ref = key.verifier.ref
+    existing = [dict(s) for s in data.get("signatures", [])]
+    if any(s.get("key") == ref for s in existing):
+        raise RecordError(f"already signed by {ref}", code="record-duplicate-signer")
+    unsigned = canonical.unsigned(data)
+    canonical.check_value(unsigned)
+    sig = key.sign(canonical.signing_message(unsigned))
+    return {**unsigned, "signatures": [*existing, {"key": ref, "sig": _b64(sig)}]}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def decode_sig(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise RecordError("signature is not base64", code="record-signature-encoding") from e

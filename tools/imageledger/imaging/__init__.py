@@ -1,0 +1,1 @@
+"""Image identity: perceptual fingerprints computed from decoded pixels."""

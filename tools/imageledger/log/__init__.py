@@ -1,0 +1,1 @@
+"""The pure core of the transparency log: Merkle tree, signed notes, checkpoints, tiles, proofs."""

@@ -1,0 +1,1 @@
+"""Adapters: the filesystem layout of a ledger, atomic writes, git."""
