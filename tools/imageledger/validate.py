@@ -129,7 +129,7 @@ class Validation:
     report: Report = field(default_factory=Report)
     records: int = 0
     publishers: int = 0
-    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    chains: dict[str, PublisherChain] = field(default_factory=dict)
 
 
 def _run(jobs: Sequence[tuple[str, str, str, int]], table: KeyTable, workers: int,
@@ -201,9 +201,9 @@ def validate(repo: Path, *, publishers: Iterable[str] | None = None,
         out.publishers += 1
         chain = _walk(publisher, registration, registration_record, results.get(publisher, []),
                       config.operator_keys,
-                      out.report, kinds, pending_refs)
+                      out.report, kinds, pending_refs, repo)
         if chain is not None:
-            out.heads[publisher] = (chain.head_seq, chain.head_hash)
+            out.chains[publisher] = chain
     out.records = len(jobs)
     _check_refs(pending_refs, kinds, layout, wanted, out.report)
     return out
@@ -227,7 +227,7 @@ def _walk(publisher: str, registration: FileResult, registration_record: Unverif
           records: list[FileResult],
           operator_keys: dict[str, VerifierKey], report: Report,
           kinds: dict[str, tuple[str, int]],
-          pending_refs: list[tuple[FileResult, str, str]]) -> PublisherChain | None:
+          pending_refs: list[tuple[FileResult, str, str]], repo: Path) -> PublisherChain | None:
     try:
         chain = PublisherChain.start(
             registration_record, operator_keys,
@@ -247,7 +247,7 @@ def _walk(publisher: str, registration: FileResult, registration_record: Unverif
             for ref, key in keys.items():
                 verify(ref, key)
         except LedgerError as e:
-            report.add(_at(e, result.rel))
+            report.add(_at(e, result.rel, repo))
             _skip(report, publisher, records[index + 1 :])
             break
         chain.advance(entry)
@@ -271,10 +271,15 @@ def _skip(report: Report, publisher: str, rest: Sequence[FileResult]) -> None:
                            "fix the first problem reported for this publisher"))
 
 
-def _at(error: LedgerError, rel: str) -> Finding:
-    return Finding(error.code, error.message, Location(rel, error.location.line,
-                                                       error.location.field),
-                   Severity.ERROR, error.hint)
+def _at(error: LedgerError, rel: str, repo: Path | None = None) -> Finding:
+    """A chain-level finding on file ``rel``, pointed at its line when a field is named."""
+    data = b""
+    if repo is not None and error.location.field and error.location.line is None:
+        try:
+            data = read_bounded(repo / rel)
+        except LedgerError:
+            data = b""
+    return _located(error, rel, data)
 
 
 def _check_refs(pending: list[tuple[FileResult, str, str]], kinds: dict[str, tuple[str, int]],

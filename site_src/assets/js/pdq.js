@@ -79,64 +79,88 @@ function boxPlan(n, w, outs) {
   return { lo, hi, cnt };
 }
 
-function allIndices(n) {
-  const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  return a;
+// Box filter along each row, in place.
+function boxRowsInPlace(buf, rows, cols, w) {
+  if (w === 1) return; // the identity, kept exact
+  const { lo, hi, cnt } = boxPlan(cols, w, indices(cols));
+  const prefix = new Float64Array(cols + 1);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) prefix[c + 1] = prefix[c] + buf[base + c];
+    for (let c = 0; c < cols; c++) buf[base + c] = (prefix[hi[c]] - prefix[lo[c]]) / cnt[c];
+  }
 }
 
-// Box filter along each row of src (rows x cols); output rows x outCols.length.
-function boxRows(src, rows, cols, w, outCols) {
+// Box filter along each row of src (rows x cols), sampled at outCols: rows x 64.
+function boxRowsAt(src, rows, cols, w, outCols) {
   const m = outCols.length;
   const out = new Float64Array(rows * m);
-  if (w === 1) {
-    for (let r = 0; r < rows; r++) {
-      for (let t = 0; t < m; t++) out[r * m + t] = src[r * cols + outCols[t]];
-    }
-    return out;
-  }
   const { lo, hi, cnt } = boxPlan(cols, w, outCols);
   const prefix = new Float64Array(cols + 1);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
+    if (w === 1) {
+      for (let t = 0; t < m; t++) out[r * m + t] = src[base + outCols[t]];
+      continue;
+    }
     for (let c = 0; c < cols; c++) prefix[c + 1] = prefix[c] + src[base + c];
     for (let t = 0; t < m; t++) out[r * m + t] = (prefix[hi[t]] - prefix[lo[t]]) / cnt[t];
   }
   return out;
 }
 
-// Box filter down each column of src (rows x cols); output outRows.length x cols.
-// Prefix sums are built row by row (same per-column order as a column-wise cumsum).
-function boxCols(src, rows, cols, w, outRows) {
+// Box filter down the columns of src (rows x cols) at the increasing rows outRows,
+// written to dst (outRows.length x cols), which may be src itself when outRows is every
+// row: output t is written once prefix row hi[t] > t exists, after row t was last read.
+// The column prefix sums run row by row, so each column adds in the same order as a
+// column-wise cumsum, while only the rows some pending output still needs are kept.
+function boxCols(src, rows, cols, w, outRows, dst) {
   const m = outRows.length;
-  const out = new Float64Array(m * cols);
   if (w === 1) {
-    for (let t = 0; t < m; t++) out.set(src.subarray(outRows[t] * cols, (outRows[t] + 1) * cols), t * cols);
-    return out;
+    for (let t = 0; t < m; t++) {
+      if (dst !== src || outRows[t] !== t) dst.set(src.subarray(outRows[t] * cols, (outRows[t] + 1) * cols), t * cols);
+    }
+    return dst;
   }
   const { lo, hi, cnt } = boxPlan(rows, w, outRows);
-  const prefix = new Float64Array((rows + 1) * cols);
-  for (let r = 0; r < rows; r++) {
-    const p = r * cols;
-    const q = p + cols;
-    for (let c = 0; c < cols; c++) prefix[q + c] = prefix[p + c] + src[p + c];
+  const keep = new Uint8Array(rows + 1);
+  for (let t = 0; t < m; t++) keep[lo[t]] = 1;
+  const kept = new Map();
+  const acc = new Float64Array(cols); // prefix row k: the sum of src rows 0..k-1
+  let t = 0;
+  for (let k = 0; k <= rows && t < m; k++) {
+    if (k > 0) {
+      const p = (k - 1) * cols;
+      for (let c = 0; c < cols; c++) acc[c] = acc[c] + src[p + c];
+    }
+    if (keep[k]) kept.set(k, acc.slice());
+    while (t < m && hi[t] === k) {
+      const base = kept.get(lo[t]);
+      const o = t * cols;
+      for (let c = 0; c < cols; c++) dst[o + c] = (acc[c] - base[c]) / cnt[t];
+      t++;
+      for (const key of kept.keys()) if (t === m || key < lo[t]) kept.delete(key);
+    }
   }
-  for (let t = 0; t < m; t++) {
-    const h = hi[t] * cols;
-    const l = lo[t] * cols;
-    for (let c = 0; c < cols; c++) out[t * cols + c] = (prefix[h + c] - prefix[l + c]) / cnt[t];
-  }
-  return out;
+  return dst;
 }
 
+function indices(n) {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+// Two (rows, columns) box passes and decimation to 64x64. The first pass runs in place
+// over the luminance (one full-size buffer in all); the second only where sampled.
 function downsample64(luma, rows, cols) {
   if (rows === 64 && cols === 64) return luma;
   const alongRows = windowSize(cols);
   const alongCols = windowSize(rows);
-  const once = boxCols(boxRows(luma, rows, cols, alongRows, allIndices(cols)), rows, cols, alongCols, allIndices(rows));
-  // Second pass only where decimation samples: same values, a fraction of the work.
-  const twice = boxRows(once, rows, cols, alongRows, centres(cols));
-  return boxCols(twice, rows, 64, alongCols, centres(rows));
+  boxRowsInPlace(luma, rows, cols, alongRows);
+  boxCols(luma, rows, cols, alongCols, indices(rows), luma);
+  const twice = boxRowsAt(luma, rows, cols, alongRows, centres(cols));
+  return boxCols(twice, rows, 64, alongCols, centres(rows), new Float64Array(64 * 64));
 }
 
 function quality(a) {

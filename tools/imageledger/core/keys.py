@@ -114,7 +114,7 @@ def parse_verifier_key(text: str) -> VerifierKey:
             code="key-private-given",
             hint="give the verifier key that `imageledger keygen` printed; never share the private one",
         )
-    parts = text.split("+")
+    parts = text.split("+", 2)
     if len(parts) != 3:
         raise RecordError("verifier key must be name+keyid+key", code="key-malformed")
     name, hex_id, b64 = parts
@@ -139,7 +139,7 @@ def parse_private_key(text: str) -> PrivateKey:
         raise RecordError(
             "not a private key (it must start with PRIVATE+KEY+)", code="key-not-private"
         )
-    parts = text[len(PRIVATE_PREFIX) :].split("+")
+    parts = text[len(PRIVATE_PREFIX) :].split("+", 2)
     if len(parts) != 3:
         raise RecordError("private key must be PRIVATE+KEY+name+keyid+key", code="key-malformed")
     name, hex_id, b64 = parts

@@ -234,7 +234,8 @@ def schema(kind: str) -> dict[str, Any]:
             "recorded_at": TIMESTAMP,
             **body(),
         }
-    properties = {"schema": {"const": schema_id(kind)}, **properties, "signatures": SIGNATURES}
+    signatures = SIGNATURES if kind != "publisher" else {**SIGNATURES, "minItems": 0}
+    properties = {"schema": {"const": schema_id(kind)}, **properties, "signatures": signatures}
     return {
         "$schema": DIALECT,
         "$id": f"urn:imageledger:schema:{kind}:v{VERSION}",

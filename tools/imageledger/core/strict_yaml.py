@@ -129,7 +129,8 @@ def _value(node: Node, depth: int) -> Any:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag != _T_STR:
-                raise _err("mapping keys must be plain strings", key_node, "yaml-key")
+                raise _err(f"mapping key {key_node.value!r} is not read as text", key_node,
+                           "yaml-key", "keys are field names; quote ambiguous ones")
             key = key_node.value
             if key in out:
                 raise _err(f"duplicate key {key!r}", key_node, "yaml-duplicate-key",
@@ -214,7 +215,8 @@ def _first_difference(a: bytes, b: bytes) -> int:
     return min(a.count(b"\n"), b.count(b"\n")) + 1
 
 
-def _scalar(value: Any) -> str:
+def scalar(value: Any) -> str:
+    """The canonical spelling of one scalar."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -238,7 +240,7 @@ def _lines(value: Any, indent: str, out: list[str]) -> None:
     if isinstance(value, dict):
         for key in sorted(value):
             item = value[key]
-            head = f"{indent}{_scalar(key)}:"
+            head = f"{indent}{scalar(key)}:"
             if isinstance(item, (dict, list)) and item:
                 out.append(head)
                 _lines(item, indent + "  ", out)
@@ -261,7 +263,7 @@ def _inline(value: Any) -> str:
         return "{}"
     if isinstance(value, list):
         return "[]"
-    return _scalar(value)
+    return scalar(value)
 
 
 def dump(value: dict[str, Any]) -> str:

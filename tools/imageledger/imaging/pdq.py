@@ -63,6 +63,7 @@ MIN_DIM = 5
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
 _Float = npt.NDArray[np.float64]
+_STRIP = 1 << 20  # elements per strip of the box filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +76,19 @@ class PdqHash:
 
     def __post_init__(self) -> None:
         if not isinstance(self.bits, bytes) or len(self.bits) != 32:
-            raise RecordError("a PDQ hash is 32 bytes", code="pdq-hash",
-                              location=Location(field="bits"))
-        if isinstance(self.quality, bool) or not isinstance(self.quality, int) or not (
-            0 <= self.quality <= 100
+            raise RecordError(
+                "a PDQ hash is 32 bytes", code="pdq-hash", location=Location(field="bits")
+            )
+        if (
+            isinstance(self.quality, bool)
+            or not isinstance(self.quality, int)
+            or not (0 <= self.quality <= 100)
         ):
-            raise RecordError("PDQ quality must be an integer from 0 to 100",
-                              code="pdq-quality", location=Location(field="quality"))
+            raise RecordError(
+                "PDQ quality must be an integer from 0 to 100",
+                code="pdq-quality",
+                location=Location(field="quality"),
+            )
 
     @property
     def hex(self) -> str:
@@ -92,8 +99,11 @@ class PdqHash:
 def parse_pdq_hex(text: str, *, quality: int) -> PdqHash:
     """Parse the 64 lowercase hex digits of a PDQ hash (the only accepted spelling)."""
     if not isinstance(text, str) or len(text) != 64 or not set(text) <= _HEX_DIGITS:
-        raise RecordError("a PDQ hash is 64 lowercase hex digits", code="pdq-hex",
-                          hint="as printed by the reference hasher, lowercased")
+        raise RecordError(
+            "a PDQ hash is 64 lowercase hex digits",
+            code="pdq-hex",
+            hint="as printed by the reference hasher, lowercased",
+        )
     return PdqHash(bytes.fromhex(text), quality)
 
 
@@ -104,13 +114,18 @@ def hamming(a: PdqHash, b: PdqHash) -> int:
 
 def pdq_hash(rgb: npt.NDArray[np.uint8]) -> PdqHash:
     """Hash a decoded image given as an ``H×W×3`` uint8 RGB array."""
-    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or (
-        rgb.shape[2] != 3
+    if (
+        not isinstance(rgb, np.ndarray)
+        or rgb.dtype != np.uint8
+        or rgb.ndim != 3
+        or (rgb.shape[2] != 3)
     ):
         raise RecordError("PDQ input must be an H×W×3 uint8 RGB array", code="pdq-input")
-    channels = rgb.astype(np.float64)
-    # Same grouping as the JS: (0.299 R + 0.587 G) + 0.114 B.
-    luma = 0.299 * channels[:, :, 0] + 0.587 * channels[:, :, 1] + 0.114 * channels[:, :, 2]
+    # Same grouping as the JS: (0.299 R + 0.587 G) + 0.114 B, one channel at a time.
+    luma = rgb[:, :, 0].astype(np.float64)
+    luma *= 0.299
+    luma += 0.587 * rgb[:, :, 1].astype(np.float64)
+    luma += 0.114 * rgb[:, :, 2].astype(np.float64)
     return pdq_hash_luma(luma)
 
 
@@ -132,8 +147,10 @@ def pdq_hash_luma(luma: npt.NDArray[np.floating]) -> PdqHash:
         raise RecordError("PDQ luminance must be an H×W array", code="pdq-input")
     rows, cols = luma.shape
     if rows < MIN_DIM or cols < MIN_DIM:
-        raise RecordError(f"image is {cols}×{rows} px; PDQ needs at least {MIN_DIM}×{MIN_DIM}",
-                          code="pdq-too-small")
+        raise RecordError(
+            f"image is {cols}×{rows} px; PDQ needs at least {MIN_DIM}×{MIN_DIM}",
+            code="pdq-too-small",
+        )
     y = np.ascontiguousarray(luma, dtype=np.float64)
     if not np.isfinite(y).all():
         raise RecordError("PDQ luminance holds a non-finite value", code="pdq-input")
@@ -156,22 +173,30 @@ def _box(x: _Float, window: int, axis: int, keep: npt.NDArray[np.intp] | None = 
 
     Output ``o`` averages inputs ``[o + h - w, o + h - 1]`` clipped to the array, where
     ``h = (w + 2) // 2``: the reference's four-phase running sum, as prefix-sum differences.
+    Works in strips across the other axis so that memory stays a small multiple of the input.
     """
-    n = x.shape[axis]
+    if axis == 0:
+        return _box(x.T, window, 1, keep).T
+    rows, n = x.shape
     out = np.arange(n) if keep is None else keep
     if window == 1:  # the identity, kept exact
-        return np.take(x, out, axis=axis)
+        return np.ascontiguousarray(x[:, out])
     half = (window + 2) // 2
     hi = np.minimum(n, out + half)
     lo = np.maximum(0, out + half - window)
     count = (hi - lo).astype(np.float64)
-    shape = list(x.shape)
-    shape[axis] = n + 1
-    prefix = np.zeros(shape, dtype=np.float64)
-    # add.accumulate runs sequentially along the axis: prefix[k+1] = prefix[k] + x[k].
-    np.cumsum(x, axis=axis, out=prefix[1:] if axis == 0 else prefix[:, 1:])
-    diff = np.take(prefix, hi, axis=axis) - np.take(prefix, lo, axis=axis)
-    return diff / (count[:, None] if axis == 0 else count[None, :])
+    result = np.empty((rows, len(out)), dtype=np.float64)
+    step = max(1, _STRIP // (n + 1))
+    for top in range(0, rows, step):
+        strip = x[top : top + step]
+        prefix = np.zeros((strip.shape[0], n + 1), dtype=np.float64)
+        # add.accumulate runs sequentially along the axis: prefix[k+1] = prefix[k] + x[k].
+        np.cumsum(strip, axis=1, out=prefix[:, 1:])
+        part = prefix[:, hi]
+        part -= prefix[:, lo]
+        part /= count
+        result[top : top + step] = part
+    return result
 
 
 def _downsample64(y: _Float) -> _Float:

@@ -18,15 +18,30 @@ from imageledger.errors import StorageError
 from imageledger.log.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
-    TreeState,
     check_hash,
     check_size,
     consistency_ranges,
     fold,
     inclusion_ranges,
     leaf_hash,
-    perfect_subtrees,
 )
+from imageledger.log.treestate import TreeState
+
+
+def perfect_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """Cover leaves ``[lo, hi)`` with perfect subtrees as ``(level, index)``, largest first.
+
+    ``lo`` must be aligned as RFC 6962's recursion aligns it; every range ``merkle``
+    produces is.
+    """
+    out: list[tuple[int, int]] = []
+    while lo < hi:
+        level = (hi - lo).bit_length() - 1
+        if lo & ((1 << level) - 1):
+            raise AssertionError("unaligned subtree range")  # a bug here, not bad input
+        out.append((level, lo >> level))
+        lo += 1 << level
+    return out
 
 
 def stored_hash_index(level: int, n: int) -> int:

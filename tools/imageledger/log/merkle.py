@@ -3,8 +3,8 @@
 Leaf hash ``SHA-256(0x00 || entry)``, node hash ``SHA-256(0x01 || left || right)``, and the
 root of the empty tree is ``SHA-256("")``. This module computes roots, builds inclusion and
 consistency proofs from a plain list of leaf hashes (``hashstore`` builds them from stored
-hashes in O(log n) reads), verifies proofs exactly as RFC 9162 §2.1.3.2 and §2.1.4.2 describe,
-and keeps the O(log n) right edge of a growing tree in ``TreeState``.
+hashes in O(log n) reads) and verifies proofs exactly as RFC 9162 §2.1.3.2 and §2.1.4.2
+describe. ``treestate.TreeState`` keeps the O(log n) right edge of a growing tree.
 
 Every ``verify_*`` raises ``VerificationError`` (code ``proof-invalid``) and returns nothing.
 """
@@ -15,7 +15,6 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from imageledger.errors import Location, RecordError, VerificationError
 
@@ -49,7 +48,9 @@ def check_hash(value: object, what: str = "hash") -> bytes:
     """Return ``value`` if it is a 32-byte hash, else raise ``RecordError``."""
     if not isinstance(value, bytes) or len(value) != HASH_SIZE:
         raise RecordError(
-            f"{what} must be {HASH_SIZE} bytes", code="hash-malformed", location=Location(field=what)
+            f"{what} must be {HASH_SIZE} bytes",
+            code="hash-malformed",
+            location=Location(field=what),
         )
     return value
 
@@ -96,29 +97,15 @@ def fold(hashes: Sequence[bytes]) -> bytes:
     return h
 
 
-def perfect_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
-    """Cover leaves ``[lo, hi)`` with perfect subtrees as ``(level, index)``, largest first.
-
-    ``lo`` must be aligned as RFC 6962's recursion aligns it; every range this module
-    produces is.
-    """
-    out: list[tuple[int, int]] = []
-    while lo < hi:
-        level = (hi - lo).bit_length() - 1
-        if lo & ((1 << level) - 1):
-            raise AssertionError("unaligned subtree range")  # a bug here, not bad input
-        out.append((level, lo >> level))
-        lo += 1 << level
-    return out
-
-
 def inclusion_ranges(index: int, size: int) -> list[Range]:
     """The leaf ranges whose roots form the inclusion proof of ``index`` in a tree of ``size``.
 
     In proof order (RFC 6962 §2.1.1 ``PATH``): from the leaf's sibling up to the root's child.
     """
     if not 0 <= index < size:
-        raise RecordError(f"index {index} is not in a tree of size {size}", code="tree-index-invalid")
+        raise RecordError(
+            f"index {index} is not in a tree of size {size}", code="tree-index-invalid"
+        )
     ranges: list[Range] = []
     lo, hi = 0, size
     while hi - lo > 1:
@@ -163,22 +150,26 @@ def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
     return ranges
 
 
+def _mth(level: list[bytes]) -> bytes:
+    # Pairing neighbours and promoting an odd last node builds exactly RFC 6962's tree.
+    while len(level) > 1:
+        odd = [level[-1]] if len(level) % 2 else []
+        level = [_node(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)] + odd
+    return level[0] if level else EMPTY_ROOT
+
+
 def _range_root(leaf_hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
-    state = TreeState()
-    for h in leaf_hashes[lo:hi]:
-        state.append(h)
-    return state.root()
+    return _mth(list(leaf_hashes[lo:hi]))
 
 
 def root(leaf_hashes: Iterable[bytes]) -> bytes:
     """The Merkle Tree Hash of the given leaf hashes (``EMPTY_ROOT`` for none)."""
-    state = TreeState()
-    for h in leaf_hashes:
-        state.append(check_hash(h, "leaf hash"))
-    return state.root()
+    return _mth([check_hash(h, "leaf hash") for h in leaf_hashes])
 
 
-def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int | None = None) -> list[bytes]:
+def inclusion_proof(
+    leaf_hashes: Sequence[bytes], index: int, size: int | None = None
+) -> list[bytes]:
     """The inclusion proof of leaf ``index`` in the tree of the first ``size`` leaf hashes.
 
     O(size) hashing: for large trees use ``hashstore.prove_inclusion``.
@@ -195,7 +186,9 @@ def consistency_proof(
     """The consistency proof between the first ``old_size`` and ``new_size`` leaf hashes."""
     new_size = len(leaf_hashes) if new_size is None else check_size(new_size)
     if new_size > len(leaf_hashes):
-        raise RecordError(f"only {len(leaf_hashes)} leaves, not {new_size}", code="tree-size-invalid")
+        raise RecordError(
+            f"only {len(leaf_hashes)} leaves, not {new_size}", code="tree-size-invalid"
+        )
     return [_range_root(leaf_hashes, lo, hi) for lo, hi in consistency_ranges(old_size, new_size)]
 
 
@@ -207,8 +200,8 @@ def _proof_inputs(proof: Sequence[bytes], named: dict[str, bytes], sizes: dict[s
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TREE_SIZE:
             raise _fail(f"{name} must be an integer in [0, 2**63)")
-    for name, value in named.items():
-        if not isinstance(value, bytes) or len(value) != HASH_SIZE:
+    for name, digest in named.items():
+        if not isinstance(digest, bytes) or len(digest) != HASH_SIZE:
             raise _fail(f"{name} must be a {HASH_SIZE}-byte hash")
     if isinstance(proof, (bytes, str)) or len(proof) > MAX_PROOF_HASHES:
         raise _fail("a proof is a list of at most 64 hashes")
@@ -217,9 +210,7 @@ def _proof_inputs(proof: Sequence[bytes], named: dict[str, bytes], sizes: dict[s
             raise _fail(f"proof hash {i} is not {HASH_SIZE} bytes")
 
 
-def root_from_inclusion_proof(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """Run RFC 9162 §2.1.3.2 and return the root the proof implies; raise if it is malformed."""
     _proof_inputs(proof, {"leaf hash": leaf}, {"index": index, "size": size})
     if index >= size:
@@ -245,7 +236,7 @@ def root_from_inclusion_proof(
 def verify_inclusion(
     leaf: bytes, index: int, size: int, proof: Sequence[bytes], root_hash: bytes
 ) -> None:
-    """Raise ``VerificationError`` unless ``proof`` shows ``leaf`` at ``index`` under ``root_hash``."""
+    """Raise ``VerificationError`` unless ``proof`` puts ``leaf`` at ``index`` in ``root_hash``."""
     if not isinstance(root_hash, bytes) or len(root_hash) != HASH_SIZE:
         raise _fail(f"root hash must be a {HASH_SIZE}-byte hash")
     if root_from_inclusion_proof(leaf, index, size, proof) != root_hash:
@@ -255,23 +246,26 @@ def verify_inclusion(
 def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> None:
-    """Raise ``VerificationError`` unless ``proof`` shows tree ``old_size`` is a prefix of ``new_size``.
+    """Raise ``VerificationError`` unless ``proof`` shows tree ``old_size`` prefixes ``new_size``.
 
     RFC 9162 §2.1.4.2 for ``0 < old_size < new_size``. Outside it, where the RFC defines no
     proof: equal sizes need an empty proof and equal roots; the empty tree (its root must be
     ``EMPTY_ROOT``) is a prefix of every tree, with an empty proof.
     """
     _proof_inputs(
-        proof, {"old root": old_root, "new root": new_root}, {"old size": old_size, "new size": new_size}
+        proof,
+        {"old root": old_root, "new root": new_root},
+        {"old size": old_size, "new size": new_size},
     )
     if old_size > new_size:
         raise _fail(f"old size {old_size} is larger than new size {new_size}")
     if old_size == new_size or old_size == 0:
         if proof:
             raise _fail("no proof hashes are needed here")
-        expected = new_root if old_size else EMPTY_ROOT
-        if old_root != expected:
-            raise _fail("the roots of the two trees disagree")
+        if old_size == 0 and old_root != EMPTY_ROOT:
+            raise _fail("that is not the root of the empty tree")
+        if old_size == new_size and old_root != new_root:
+            raise _fail("the roots of two trees of the same size disagree")
         return
     path = list(proof)
     if not path:
@@ -299,89 +293,6 @@ def verify_consistency(
     if sn != 0:
         raise _fail("consistency proof has too few hashes")
     if fr != old_root or sr != new_root:
-        raise _fail(f"consistency proof from size {old_size} to {new_size} does not match the roots")
-
-
-class TreeState:
-    """The right edge of a tree: one perfect-subtree root per set bit of ``size``, largest first.
-
-    Enough to compute the root and to keep appending, in O(log n) space (a "compact range").
-    """
-
-    __slots__ = ("_hashes", "_size")
-
-    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
-        check_size(size)
-        if len(hashes) != size.bit_count():
-            raise RecordError(
-                f"a tree of size {size} has {size.bit_count()} edge hashes, not {len(hashes)}",
-                code="tree-state-invalid",
-            )
-        self._size = size
-        self._hashes = [check_hash(h, "edge hash") for h in hashes]
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    @property
-    def hashes(self) -> tuple[bytes, ...]:
-        return tuple(self._hashes)
-
-    def copy(self) -> TreeState:
-        return TreeState(self._size, self._hashes)
-
-    def append(self, leaf: bytes) -> list[bytes]:
-        """Add a leaf hash; return the hashes it completes, leaf first (Go's ``StoredHashes``)."""
-        check_hash(leaf, "leaf hash")
-        if self._size >= MAX_TREE_SIZE:
-            raise RecordError("the tree is full", code="tree-size-invalid")
-        stored, h, n = [leaf], leaf, self._size
-        while n & 1:
-            h = _node(self._hashes.pop(), h)
-            stored.append(h)
-            n >>= 1
-        self._hashes.append(h)
-        self._size += 1
-        return stored
-
-    def extend(self, leaves: Iterable[bytes]) -> None:
-        for h in leaves:
-            self.append(h)
-
-    def root(self) -> bytes:
-        return fold(self._hashes) if self._hashes else EMPTY_ROOT
-
-    def to_bytes(self) -> bytes:
-        """8-byte big-endian size, then the edge hashes."""
-        return self._size.to_bytes(8, "big") + b"".join(self._hashes)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> TreeState:
-        if len(data) < 8 or (len(data) - 8) % HASH_SIZE:
-            raise RecordError("tree state is not 8 + 32*k bytes", code="tree-state-invalid")
-        size = int.from_bytes(data[:8], "big")
-        body = data[8:]
-        return cls(size, [body[i : i + HASH_SIZE] for i in range(0, len(body), HASH_SIZE)])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"size": self._size, "hashes": [encode_hash(h) for h in self._hashes]}
-
-    @classmethod
-    def from_dict(cls, data: object) -> TreeState:
-        if not isinstance(data, dict) or set(data) != {"size", "hashes"}:
-            raise RecordError("tree state must have exactly size and hashes", code="tree-state-invalid")
-        hashes = data["hashes"]
-        if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
-            raise RecordError("tree state hashes must be a list of base64 strings", code="tree-state-invalid")
-        return cls(check_size(data["size"]), [decode_hash(h, "edge hash") for h in hashes])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TreeState):
-            return NotImplemented
-        return self._size == other._size and self._hashes == other._hashes
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"TreeState(size={self._size}, root={self.root().hex()})"
+        raise _fail(
+            f"consistency proof from size {old_size} to {new_size} does not match the roots"
+        )

@@ -87,7 +87,8 @@ class EntryBundle:
 
 
 _PATH = re.compile(
-    r"tile/(?P<level>entries|0|[1-9][0-9]?)/(?P<index>(?:x[0-9]{3}/)*[0-9]{3})(?:\.p/(?P<width>[1-9][0-9]{0,2}))?",
+    r"tile/(?P<level>entries|0|[1-9][0-9]?)/(?P<index>(?:x[0-9]{3}/)*[0-9]{3})"
+    r"(?:\.p/(?P<width>[1-9][0-9]{0,2}))?",
     re.ASCII,
 )
 
@@ -101,11 +102,13 @@ def parse_tile_path(path: str) -> Tile | EntryBundle:
     width = int(m["width"]) if m["width"] else TILE_WIDTH
     try:
         tile: Tile | EntryBundle = (
-            EntryBundle(index, width) if m["level"] == "entries" else Tile(int(m["level"]), index, width)
+            EntryBundle(index, width)
+            if m["level"] == "entries"
+            else Tile(int(m["level"]), index, width)
         )
     except RecordError as e:
         raise RecordError(f"not a tile path: {path!r}", code="tile-path-invalid") from e
-    if tile.width == TILE_WIDTH and m["width"] or tile.path != path:
+    if tile.path != path:
         raise RecordError(f"not the canonical tile path: {path!r}", code="tile-path-invalid")
     return tile
 
@@ -144,7 +147,9 @@ def tile_for_hash(level: int, n: int, size: int) -> tuple[Tile, int, int]:
     Returns ``(tile, start, end)``: the subtree's root is the root of hashes ``[start, end)``.
     """
     if ((n + 1) << level) > size:
-        raise StorageError(f"hash ({level}, {n}) is not in a tree of size {size}", code="hash-missing")
+        raise StorageError(
+            f"hash ({level}, {n}) is not in a tree of size {size}", code="hash-missing"
+        )
     tile_level = level // TILE_HEIGHT
     shift = level - tile_level * TILE_HEIGHT
     first = n << shift  # index of the first covered hash at tree level 8 * tile_level
@@ -214,7 +219,9 @@ def verify_entry_bundle(entries: Sequence[bytes], tile_hashes: Sequence[bytes]) 
         raise VerificationError("bundle and tile differ in width", code="bundle-mismatch")
     for i, (entry, h) in enumerate(zip(entries, tile_hashes, strict=True)):
         if leaf_hash(entry) != h:
-            raise VerificationError(f"entry {i} does not match its tile hash", code="bundle-mismatch")
+            raise VerificationError(
+                f"entry {i} does not match its tile hash", code="bundle-mismatch"
+            )
 
 
 class TileHashReader:

@@ -4,9 +4,8 @@ The terms are JSON files shipped in this package (provenance in ``tests/vectors/
 read once, on first use, through ``importlib.resources``. Every lookup of an unknown value
 raises ``RecordError`` with a ``vocab-unknown-*`` code.
 
-The uppercase names ``DIGITAL_SOURCE_TYPE_URIS``, ``PURPOSE_IDS``, ``JURISDICTION_CODES``,
-``VISIBLE_LABEL_IDS`` and ``MACHINE_READABLE_IDS`` are lazy module attributes (frozensets)
-for schemas that enumerate the valid values.
+The uppercase frozensets (``DIGITAL_SOURCE_TYPE_URIS`` …) are lazy module attributes, for
+schemas that enumerate the valid values.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from imageledger.errors import RecordError
 
@@ -154,8 +153,7 @@ def is_ai_generated(uri: str) -> bool:
 
 
 def is_ai_edited(uri: str) -> bool:
-    """True when the term says captured or human-made content was altered or composited with
-    generative AI."""
+    """True when the term says existing content was altered or composited with generative AI."""
     return source_type(uri).ai == "edited"
 
 
@@ -199,11 +197,8 @@ def covers(granted: str, used: str) -> bool:
     ``*`` covers everything, a union its members, a country its subdivisions; a union used
     as a whole is covered only where all its members are (so EEA covers EU). Nothing else.
     """
-    scope = expand_jurisdiction(granted)
-    target = jurisdiction(used)
-    if used in scope:
-        return True
-    return target.kind == "union" and set(target.members) <= scope
+    scope, target = expand_jurisdiction(granted), jurisdiction(used)
+    return used in scope or (target.kind == "union" and set(target.members) <= scope)
 
 
 def label(label_id: str) -> Label:
@@ -233,16 +228,22 @@ def machine_readable_ids() -> frozenset[str]:
     return frozenset(i for i, x in _labels().items() if x.kind == "machine-readable")
 
 
-_LAZY = {
-    "DIGITAL_SOURCE_TYPE_URIS": digital_source_type_uris,
-    "PURPOSE_IDS": purpose_ids,
-    "JURISDICTION_CODES": jurisdiction_codes,
-    "VISIBLE_LABEL_IDS": visible_label_ids,
-    "MACHINE_READABLE_IDS": machine_readable_ids,
-}
+if TYPE_CHECKING:  # the lazy module attributes, as a type checker should see them
+    DIGITAL_SOURCE_TYPE_URIS: frozenset[str]
+    PURPOSE_IDS: frozenset[str]
+    JURISDICTION_CODES: frozenset[str]
+    VISIBLE_LABEL_IDS: frozenset[str]
+    MACHINE_READABLE_IDS: frozenset[str]
+else:
 
-
-def __getattr__(name: str) -> frozenset[str]:
-    if name in _LAZY:
-        return _LAZY[name]()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> frozenset[str]:
+        lazy = {
+            "DIGITAL_SOURCE_TYPE_URIS": digital_source_type_uris,
+            "PURPOSE_IDS": purpose_ids,
+            "JURISDICTION_CODES": jurisdiction_codes,
+            "VISIBLE_LABEL_IDS": visible_label_ids,
+            "MACHINE_READABLE_IDS": machine_readable_ids,
+        }
+        if name in lazy:
+            return lazy[name]()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,49 @@
+"""The fast JCS path equals the RFC 8785 reference on the ledger's value subset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imageledger.core import canonical
+from imageledger.errors import RecordError
+from test_strict_yaml import KEYS, VALUES
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_fast_jcs_equals_reference(value: dict[str, Any]) -> None:
+    assert canonical.canonical_json(value) == canonical.canonical_json_reference(value)
+
+
+def test_rfc8785_escapes_and_order() -> None:
+    value = {"b": "\u0007\n\"\\/\u00e9\U0001f600", "a": [1, True, -0]}
+    assert canonical.canonical_json(value) == (
+        '{"a":[1,true,0],"b":"\\u0007\\n\\"\\\\/\u00e9\U0001f600"}'.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        pytest.param(b'{"a":1.0}', "json-syntax", id="float"),
+        pytest.param(b'{"a":1,"a":2}', "json-syntax", id="duplicate"),
+        pytest.param(b'{"b":1,"a":2}', "json-not-canonical", id="unsorted"),
+        pytest.param(b'{"a": 1}', "json-not-canonical", id="whitespace"),
+        pytest.param(b"[1]", "json-not-object", id="array"),
+        pytest.param(b'{"a":"e\xcc\x81"}', "json-not-nfc", id="non-nfc"),
+    ],
+)
+def test_parse_canonical_json_refuses(data: bytes, code: str) -> None:
+    with pytest.raises(RecordError) as info:
+        canonical.parse_canonical_json(data)
+    assert info.value.code == code
+
+
+def test_check_value_refuses_floats_and_null() -> None:
+    for bad in ({"a": 1.5}, {"a": None}, {"a": 2**53}, {"é": 1}):
+        with pytest.raises(RecordError):
+            canonical.check_value(bad)

@@ -1,0 +1,60 @@
+"""The committed demo ledger and schema files are exactly what the generators produce."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from conftest import ROOT
+from imageledger.core import schemas, strict_yaml
+from imageledger.core.records import UnverifiedRecord
+from imageledger.demo import generate
+from imageledger.demo.images import DISCLOSED, UNDISCLOSED, sample
+
+
+def test_demo_regenerates_byte_identical() -> None:
+    files = generate.build()
+    committed = {p.relative_to(ROOT).as_posix(): p.read_bytes()
+                 for p in (ROOT / "ledger").rglob("*.yaml") if "/log/" not in p.as_posix()}
+    assert files == committed
+
+
+def test_demo_covers_every_kind_and_real_images() -> None:
+    files = generate.build()
+    kinds: dict[str, int] = {}
+    hashes = set()
+    for rel, data in files.items():
+        if rel.endswith("ledger.yaml"):
+            continue
+        record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data))
+        kinds[record.kind] = kinds.get(record.kind, 0) + 1
+        if record.kind == "disclosure":
+            hashes.add(record.data["image"]["sha256"])
+    assert set(kinds) == set(schemas.KINDS)
+    assert sum(kinds.values()) - kinds["publisher"] >= 60
+    assert kinds["publisher"] >= 3
+    assert hashes == {sample(name).sha256 for name in DISCLOSED}
+    assert not hashes & {sample(name).sha256 for name in UNDISCLOSED}
+
+
+def test_demo_private_keys_say_demo() -> None:
+    from imageledger.demo import keys
+
+    names = [keys.OPERATOR, keys.WITNESS, *[n for ns in keys.KEYS.values() for n in ns]]
+    assert all("DEMO" in name for name in names)
+
+
+def test_shipped_schema_files_are_current_and_valid_2020_12() -> None:
+    folder = ROOT / "tools/imageledger/schemas"
+    for name, value in schemas.all_schemas().items():
+        path = folder / f"{name}.v1.json"
+        assert path.read_text() == schemas.render(value), f"{path} is stale: regenerate it"
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_every_demo_record_passes_the_reference_validator() -> None:
+    for rel, data in generate.build().items():
+        value = strict_yaml.parse(data)
+        kind = "ledger" if rel.endswith("ledger.yaml") else UnverifiedRecord.from_dict(value).kind
+        jsonschema.Draft202012Validator(schemas.all_schemas()[kind]).validate(value)

@@ -1,0 +1,1 @@
+"""The demo ledger: three fictional publishers, real photographs, DEMO keys, fixed times."""
