@@ -20,7 +20,7 @@ def test_fast_jcs_equals_reference(value: dict[str, Any]) -> None:
 
 
 def test_rfc8785_escapes_and_order() -> None:
-    value = {"b": "\u0007\n\"\\/\u00e9\U0001f600", "a": [1, True, -0]}
+    value = {"b": '\u0007\n"\\/\u00e9\U0001f600', "a": [1, True, -0]}
     assert canonical.canonical_json(value) == (
         '{"a":[1,true,0],"b":"\\u0007\\n\\"\\\\/\u00e9\U0001f600"}'.encode()
     )

@@ -15,8 +15,11 @@ from imageledger.demo.images import DISCLOSED, UNDISCLOSED, sample
 
 def test_demo_regenerates_byte_identical() -> None:
     files = generate.build()
-    committed = {p.relative_to(ROOT).as_posix(): p.read_bytes()
-                 for p in (ROOT / "ledger").rglob("*.yaml") if "/log/" not in p.as_posix()}
+    committed = {
+        p.relative_to(ROOT).as_posix(): p.read_bytes()
+        for p in (ROOT / "ledger").rglob("*.yaml")
+        if "/log/" not in p.as_posix()
+    }
     assert files == committed
 
 

@@ -32,13 +32,17 @@ def test_go_note_example_key_pair_parses_and_its_key_id_recomputes() -> None:
 
 
 def test_go_note_example_signature_is_reproduced() -> None:
-    text = (b"If you think cryptography is the answer to your problem,\n"
-            b"then you don't know what your problem is.\n")
+    text = (
+        b"If you think cryptography is the answer to your problem,\n"
+        b"then you don't know what your problem is.\n"
+    )
     private = parse_private_key(GO_SKEY)
     sig = private.sign(text)
     line = base64.b64encode(private.verifier.key_id + sig).decode()
-    assert line == ("x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngot"
-                    "pRZb6KE6RyyBwJnAM=")
+    assert line == (
+        "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngot"
+        "pRZb6KE6RyyBwJnAM="
+    )
     private.verifier.verify(text, sig)
 
 
@@ -46,11 +50,17 @@ def test_go_note_example_signature_is_reproduced() -> None:
     ("text", "code"),
     [
         pytest.param(GO_SKEY, "key-private-given", id="private-given-as-verifier"),
-        pytest.param("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-                     "key-id-mismatch", id="wrong-key-id"),
+        pytest.param(
+            "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "key-id-mismatch",
+            id="wrong-key-id",
+        ),
         pytest.param("PeterNeumann+c74f20a3+AhpccQ", "key-malformed", id="short"),
-        pytest.param("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-                     "key-malformed", id="space-in-name"),
+        pytest.param(
+            "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "key-malformed",
+            id="space-in-name",
+        ),
         pytest.param("PeterNeumann+c74f20a3+!!!", "key-malformed", id="not-base64"),
     ],
 )
@@ -73,9 +83,14 @@ def test_demo_keys_must_say_demo() -> None:
 
 
 RECORD = {
-    "schema": "imageledger/retraction/v1", "publisher": "example", "seq": 2,
-    "prev": "sha256:" + "00" * 32, "recorded_at": "2026-01-02T03:04:05Z",
-    "ref": "example/1", "reason": "Taken down.", "effective_at": "2026-01-02T00:00:00Z",
+    "schema": "imageledger/retraction/v1",
+    "publisher": "example",
+    "seq": 2,
+    "prev": "sha256:" + "00" * 32,
+    "recorded_at": "2026-01-02T03:04:05Z",
+    "ref": "example/1",
+    "reason": "Taken down.",
+    "effective_at": "2026-01-02T00:00:00Z",
 }
 
 
@@ -83,11 +98,13 @@ def test_record_signature_with_fixed_seed_is_pinned() -> None:
     key = demo_key("example.com/test-DEMO")
     signed = sign(RECORD, key)
     record = UnverifiedRecord.from_dict(signed)
-    assert canonical.signing_message(signed).startswith(b"imageledger/record/v1\n{\"effective_at\"")
-    assert signed["signatures"] == [{
-        "key": "example.com/test-DEMO+" + key.verifier.key_id.hex(),
-        "sig": PINNED_SIG,
-    }]
+    assert canonical.signing_message(signed).startswith(b'imageledger/record/v1\n{"effective_at"')
+    assert signed["signatures"] == [
+        {
+            "key": "example.com/test-DEMO+" + key.verifier.key_id.hex(),
+            "sig": PINNED_SIG,
+        }
+    ]
     assert record.hash == PINNED_HASH
     verify_signature(record, key.verifier)
 
@@ -103,7 +120,8 @@ def test_signature_by_another_key_does_not_verify() -> None:
 PINNED_MESSAGE = (
     b"imageledger/record/v1\n"
     b'{"effective_at":"2026-01-02T00:00:00Z","prev":"sha256:'
-    + b"0" * 64
+    + b"0"
+    * 64
     + b'","publisher":"example","reason":"Taken down.","recorded_at":"2026-01-02T03:04:05Z",'
     b'"ref":"example/1","schema":"imageledger/retraction/v1","seq":2}'
 )

@@ -52,15 +52,20 @@ HOSTILE = [
     pytest.param(b"? [a]\n: 1\n", "yaml-key", 1, id="complex-key"),
     pytest.param(b"1: a\n", "yaml-key", 1, id="int-key"),
     pytest.param(b"a: [1\n", "yaml-syntax", 2, id="syntax"),
-    pytest.param("".join(f"{'  ' * i}k:\n" for i in range(40)).encode() + b"  " * 40 + b"x\n",
-                 "yaml-depth", None, id="too-deep"),
+    pytest.param(
+        "".join(f"{'  ' * i}k:\n" for i in range(40)).encode() + b"  " * 40 + b"x\n",
+        "yaml-depth",
+        None,
+        id="too-deep",
+    ),
     pytest.param(b"n: 1\n", "yaml-key", 1, id="ambiguous-key"),
 ]
 
 
 @pytest.mark.parametrize(("data", "code", "line"), HOSTILE)
-def test_hostile_yaml_is_refused_with_code_and_line(data: bytes, code: str,
-                                                    line: int | None) -> None:
+def test_hostile_yaml_is_refused_with_code_and_line(
+    data: bytes, code: str, line: int | None
+) -> None:
     with pytest.raises(RecordError) as info:
         strict_yaml.parse(data)
     assert info.value.code == code
@@ -84,9 +89,45 @@ def test_non_canonical_spelling_is_refused_at_the_differing_line() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["yes", "No", "null", "~", "2026-01-01", "1.5", "0x10", "017", "12", "-3", "", " x", "x ",
-     "a: b", "a #b", "- x", "[x]", "{x}", "*x", "&x", "!x", "%x", "@x", "`x", "'x", '"x',
-     "x\ny", "\u2028", "\x85", "\x7f", "\ufeff", "true", "false", ".inf", "<<", "=", "é"],
+    [
+        "yes",
+        "No",
+        "null",
+        "~",
+        "2026-01-01",
+        "1.5",
+        "0x10",
+        "017",
+        "12",
+        "-3",
+        "",
+        " x",
+        "x ",
+        "a: b",
+        "a #b",
+        "- x",
+        "[x]",
+        "{x}",
+        "*x",
+        "&x",
+        "!x",
+        "%x",
+        "@x",
+        "`x",
+        "'x",
+        '"x',
+        "x\ny",
+        "\u2028",
+        "\x85",
+        "\x7f",
+        "\ufeff",
+        "true",
+        "false",
+        ".inf",
+        "<<",
+        "=",
+        "é",
+    ],
 )
 def test_tricky_strings_round_trip(text: str) -> None:
     value = {"k": text}
@@ -95,8 +136,9 @@ def test_tricky_strings_round_trip(text: str) -> None:
 
 KEYS = st.text(alphabet=string.ascii_lowercase + "_-", min_size=1, max_size=12)
 SCALARS = (
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
-    .map(lambda s: __import__("unicodedata").normalize("NFC", s))
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=30).map(
+        lambda s: __import__("unicodedata").normalize("NFC", s)
+    )
     | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
     | st.booleans()
 )

@@ -35,9 +35,11 @@ def test_demo_ledger_validates_in_parallel_with_the_same_result() -> None:
     serial = validate(ROOT, workers=1)
     parallel = validate(ROOT, workers=2)
     assert serial.records == parallel.records == 60
-    assert bool(serial.report) and bool(parallel.report)
+    assert bool(serial.report)
+    assert bool(parallel.report)
     assert {p: c.head_hash for p, c in serial.chains.items()} == {
-        p: c.head_hash for p, c in parallel.chains.items()}
+        p: c.head_hash for p, c in parallel.chains.items()
+    }
 
 
 def _mutations(text: str) -> list[tuple[int, str]]:
@@ -45,9 +47,9 @@ def _mutations(text: str) -> list[tuple[int, str]]:
     out = []
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        head, sep, value = line.partition(": ")
+        _head, sep, value = line.partition(": ")
         if not sep:
-            head, sep, value = line.partition("- ")
+            _head, sep, value = line.partition("- ")
         value = value.strip('"')
         if not sep or not value or value.endswith(":"):
             continue
@@ -56,14 +58,19 @@ def _mutations(text: str) -> list[tuple[int, str]]:
         new = "1" if old == "0" else ("b" if old == "a" else ("0" if old.isdigit() else "a"))
         if old.isupper():
             new = "A" if old != "A" else "B"
-        out.append((index + 1, "\n".join([*lines[:index], line[:pos] + new + line[pos + 1 :],
-                                          *lines[index + 1 :]])))
+        out.append(
+            (
+                index + 1,
+                "\n".join(
+                    [*lines[:index], line[:pos] + new + line[pos + 1 :], *lines[index + 1 :]]
+                ),
+            )
+        )
     return out
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: "/".join(p.parts[-3:]))
-def test_changing_any_value_character_is_caught_naming_the_file(path: Path,
-                                                                 tmp_path: Path) -> None:
+def test_changing_any_value_character_is_caught_naming_the_file(path: Path, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "ledger", tmp_path / "ledger")
     target = tmp_path / path.relative_to(ROOT)
     rel = path.relative_to(ROOT).as_posix()
@@ -79,20 +86,42 @@ def test_changing_any_value_character_is_caught_naming_the_file(path: Path,
     assert codes(tmp_path, publishers=[publisher]) == []
 
 
-def _sign_next(repo: Path, publisher: str, key_index: int = 0, *, seq: int | None = None,
-               prev: str | None = None, key: object = None, **body: object) -> Path:
+def _sign_next(
+    repo: Path,
+    publisher: str,
+    key_index: int = 0,
+    *,
+    seq: int | None = None,
+    prev: str | None = None,
+    key: object = None,
+    **body: object,
+) -> Path:
     layout = Layout(repo)
     head_seq, head_hash = authoring.chain_head(layout, publisher)
     if body.get("schema") == "imageledger/key-revocation/v1":
-        draft = {"schema": body["schema"], "key": body["key_ref"], "reason": "Stolen.",
-                 "compromised_at": "2026-05-01T00:00:00Z"}
+        draft = {
+            "schema": body["schema"],
+            "key": body["key_ref"],
+            "reason": "Stolen.",
+            "compromised_at": "2026-05-01T00:00:00Z",
+        }
     else:
-        draft = {"schema": "imageledger/retraction/v1", "ref": f"{publisher}/1",
-                 "reason": "Taken down.", "effective_at": "2026-11-20T00:00:00Z", **body}
+        draft = {
+            "schema": "imageledger/retraction/v1",
+            "ref": f"{publisher}/1",
+            "reason": "Taken down.",
+            "effective_at": "2026-11-20T00:00:00Z",
+            **body,
+        }
     signer = key or demo_keys.publisher(publisher, key_index)
-    record = authoring.seal(draft, publisher=publisher, seq=seq or head_seq + 1,
-                            prev=prev or head_hash, recorded_at="2026-11-25T00:00:00Z",
-                            key=signer)  # type: ignore[arg-type]
+    record = authoring.seal(
+        draft,
+        publisher=publisher,
+        seq=seq or head_seq + 1,
+        prev=prev or head_hash,
+        recorded_at="2026-11-25T00:00:00Z",
+        key=signer,
+    )  # type: ignore[arg-type]
     path = layout.record_path(publisher, record["seq"])
     path.write_bytes(authoring.render(record))
     return path
@@ -148,12 +177,12 @@ def test_records_signed_after_the_compromise_time_are_flagged(ledger_copy: Path)
     # alone vouched for afterwards (the rotation at 2026-06-01) is revoked with it.
     layout = Layout(ledger_copy)
     old = demo_keys.publisher("northwind", 0).verifier.ref
-    _sign_next(ledger_copy, "northwind", 1, schema="imageledger/key-revocation/v1",
-               key_ref=old)
+    _sign_next(ledger_copy, "northwind", 1, schema="imageledger/key-revocation/v1", key_ref=old)
     result = validate(ledger_copy, workers=1)
     assert bool(result.report), result.report.errors
-    flagged = {f.location.path for f in result.report.findings
-               if f.code == "record-key-compromised"}
+    flagged = {
+        f.location.path for f in result.report.findings if f.code == "record-key-compromised"
+    }
     assert layout.rel(layout.record_path("northwind", 9)) in flagged
     assert layout.rel(layout.record_path("northwind", 8)) not in flagged
     assert layout.rel(layout.record_path("northwind", 12)) in flagged
@@ -164,19 +193,25 @@ def test_records_signed_after_the_compromise_time_are_flagged(ledger_copy: Path)
 def test_unadmitted_registration_is_refused(ledger_copy: Path) -> None:
     layout = Layout(ledger_copy)
     key = demo_key("newco.example/key-DEMO")
-    data = authoring.registration("newco", name="NewCo", domain="newco.example",
-                                  contact="mailto:ledger@newco.example",
-                                  keys=[format_verifier_key(key.verifier)],
-                                  admitted_at="2026-11-01T00:00:00Z")
+    data = authoring.registration(
+        "newco",
+        name="NewCo",
+        domain="newco.example",
+        contact="mailto:ledger@newco.example",
+        keys=[format_verifier_key(key.verifier)],
+        admitted_at="2026-11-01T00:00:00Z",
+    )
     data = authoring.sign(data, key)
     layout.registration_path("newco").parent.mkdir(parents=True)
     layout.registration_path("newco").write_bytes(authoring.render(data))
     assert ("registration-unadmitted", "ledger/publishers/newco/publisher.yaml") in codes(
-        ledger_copy)
+        ledger_copy
+    )
 
 
-def test_oversized_record_file_is_refused_without_reading_it(ledger_copy: Path,
-                                                             cli: Callable[..., Run]) -> None:
+def test_oversized_record_file_is_refused_without_reading_it(
+    ledger_copy: Path, cli: Callable[..., Run]
+) -> None:
     path = Layout(ledger_copy).record_path("emberforge", 99)
     with path.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
@@ -187,8 +222,7 @@ def test_oversized_record_file_is_refused_without_reading_it(ledger_copy: Path,
     assert snapshot(ledger_copy) == before
 
 
-def test_path_outside_ledger_is_a_usage_finding(ledger_copy: Path,
-                                                cli: Callable[..., Run]) -> None:
+def test_path_outside_ledger_is_a_usage_finding(ledger_copy: Path, cli: Callable[..., Run]) -> None:
     outside = ledger_copy / "elsewhere.yaml"
     outside.write_text("a: 1\n")
     run = cli("--repo", str(ledger_copy), "validate", str(outside))
@@ -201,8 +235,9 @@ def test_stray_file_in_records_folder_is_reported(ledger_copy: Path) -> None:
     assert any(c == "layout-unexpected-file" for c, _ in codes(ledger_copy))
 
 
-def test_validate_path_checks_only_that_publisher(ledger_copy: Path,
-                                                  cli: Callable[..., Run]) -> None:
+def test_validate_path_checks_only_that_publisher(
+    ledger_copy: Path, cli: Callable[..., Run]
+) -> None:
     broken = Layout(ledger_copy).record_path("emberforge", 3)
     broken.write_text(broken.read_text().replace("texture", "textures"))
     good = Layout(ledger_copy).record_path("northwind", 3)

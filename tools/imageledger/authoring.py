@@ -14,22 +14,36 @@ from imageledger.storage.files import read_bounded, write_atomic
 from imageledger.storage.layout import Layout
 
 
-def registration(publisher: str, *, name: str, domain: str, contact: str, keys: list[str],
-                 admitted_at: str, description: str | None = None) -> dict[str, Any]:
+def registration(
+    publisher: str,
+    *,
+    name: str,
+    domain: str,
+    contact: str,
+    keys: list[str],
+    admitted_at: str,
+    description: str | None = None,
+) -> dict[str, Any]:
     """An unsigned publisher registration for the operator to admit."""
     for text in keys:
         parse_verifier_key(text)
     data: dict[str, Any] = {
-        "schema": schemas.schema_id("publisher"), "publisher": publisher, "name": name,
-        "domain": domain, "contact": contact, "keys": keys, "admitted_at": admitted_at,
+        "schema": schemas.schema_id("publisher"),
+        "publisher": publisher,
+        "name": name,
+        "domain": domain,
+        "contact": contact,
+        "keys": keys,
+        "admitted_at": admitted_at,
     }
     if description:
         data["description"] = description
     return data
 
 
-def seal(draft: dict[str, Any], *, publisher: str, seq: int, prev: str, recorded_at: str,
-         key: PrivateKey) -> dict[str, Any]:
+def seal(
+    draft: dict[str, Any], *, publisher: str, seq: int, prev: str, recorded_at: str, key: PrivateKey
+) -> dict[str, Any]:
     """Place ``draft`` at ``seq`` after ``prev`` and sign it; the result is validated."""
     chain_fields = {"publisher": publisher, "seq": seq, "prev": prev, "recorded_at": recorded_at}
     body = {k: v for k, v in draft.items() if k not in (*chain_fields, "signatures")}
@@ -49,8 +63,11 @@ def chain_head(layout: Layout, publisher: str) -> tuple[int, str]:
     """
     path = layout.registration_path(publisher)
     if not path.is_file():
-        raise RecordError(f"no publisher {publisher!r} in this ledger", code="publisher-unknown",
-                          location=Location(layout.rel(path)))
+        raise RecordError(
+            f"no publisher {publisher!r} in this ledger",
+            code="publisher-unknown",
+            location=Location(layout.rel(path)),
+        )
     last = path
     seq = 0
     for seq_found, record_path in layout.record_files(publisher):
@@ -68,13 +85,16 @@ def key_may_sign(layout: Layout, publisher: str, key: PrivateKey) -> PublisherCh
     chain: PublisherChain | None = result.chains.get(publisher)
     if chain is None or not result.report:
         problems = "; ".join(f.diagnostics() for f in result.report.errors[:3])
-        raise VerificationError(f"the chain of {publisher} does not validate: {problems}",
-                                code="chain-invalid")
+        raise VerificationError(
+            f"the chain of {publisher} does not validate: {problems}", code="chain-invalid"
+        )
     state = chain.keys.get(key.verifier.ref)
     if state is None or not state.usable_at(chain.head_seq + 1) or state.revoked_seq:
-        raise VerificationError(f"{key.verifier.ref} is not a current key of {publisher}",
-                                code="signature-unknown-key",
-                                hint="sign with a key registered for this publisher")
+        raise VerificationError(
+            f"{key.verifier.ref} is not a current key of {publisher}",
+            code="signature-unknown-key",
+            hint="sign with a key registered for this publisher",
+        )
     return chain
 
 
@@ -85,8 +105,9 @@ def write_record(layout: Layout, record: dict[str, Any]) -> Path:
     return path
 
 
-def sign_registration(data: dict[str, Any], operator: PrivateKey,
-                      publisher_key: PrivateKey | None = None) -> dict[str, Any]:
+def sign_registration(
+    data: dict[str, Any], operator: PrivateKey, publisher_key: PrivateKey | None = None
+) -> dict[str, Any]:
     """Admit a registration: the operator signs; the publisher may co-sign first to prove
     it holds the key it registers."""
     if publisher_key is not None and "signatures" not in data:

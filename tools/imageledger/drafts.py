@@ -31,8 +31,9 @@ EXAMPLES: dict[str, str] = {
 SKIP = {"schema", "publisher", "seq", "prev", "recorded_at", "signatures"}
 
 
-def draft(kind: str, *, publisher: str = "<your publisher id>",
-          prefill: dict[str, Any] | None = None) -> str:
+def draft(
+    kind: str, *, publisher: str = "<your publisher id>", prefill: dict[str, Any] | None = None
+) -> str:
     """A commented YAML draft of ``kind``; ``prefill`` values (e.g. image hashes) go in."""
     schema = schemas.schema(kind)
     lines = [
@@ -46,19 +47,30 @@ def draft(kind: str, *, publisher: str = "<your publisher id>",
     return "\n".join(lines) + "\n"
 
 
-def _fields(schema: dict[str, Any], indent: str, lines: list[str], prefill: dict[str, Any],
-            *, required: bool) -> None:
+def _fields(
+    schema: dict[str, Any],
+    indent: str,
+    lines: list[str],
+    prefill: dict[str, Any],
+    *,
+    required: bool,
+) -> None:
     needed = set(schema.get("required", ()))
     for name, sub in schema.get("properties", {}).items():
         if name in SKIP and not indent:
             continue
         optional = name not in needed
         mark = "# " if optional or not required else ""
-        note = sub.get("description") or ("one of: " + ", ".join(sub["enum"][:6]) +
-                                           (" …" if len(sub["enum"]) > 6 else "")
-                                           if "enum" in sub else "")
-        comment = f"  # {'optional. ' if optional else ''}{note}".rstrip(" #.") if (
-            optional or note) else ""
+        note = sub.get("description") or (
+            "one of: " + ", ".join(sub["enum"][:6]) + (" …" if len(sub["enum"]) > 6 else "")
+            if "enum" in sub
+            else ""
+        )
+        comment = (
+            f"  # {'optional. ' if optional else ''}{note}".rstrip(" #.")
+            if (optional or note)
+            else ""
+        )
         if name in prefill and not isinstance(prefill[name], dict):
             value = prefill[name]
             lines.append(f"{indent}{name}: {_yaml_scalar(value)}")
@@ -66,8 +78,9 @@ def _fields(schema: dict[str, Any], indent: str, lines: list[str], prefill: dict
         kind = sub.get("type")
         if kind == "object" and "properties" in sub:
             lines.append(f"{indent}{mark}{name}:{comment}")
-            _fields(sub, indent + "  ", lines, prefill.get(name, {}),
-                    required=required and not optional)
+            _fields(
+                sub, indent + "  ", lines, prefill.get(name, {}), required=required and not optional
+            )
         elif kind == "array":
             item = sub.get("items", {})
             example = _example(name, item)

@@ -58,8 +58,9 @@ _worker_keys: dict[str, list[VerifierKey]] = {}
 
 def _init_worker(table: KeyTable) -> None:
     global _worker_keys
-    _worker_keys = {ref: [VerifierKey(ref.split("+")[0], pub) for pub in pubs]
-                    for ref, pubs in table.items()}
+    _worker_keys = {
+        ref: [VerifierKey(ref.split("+")[0], pub) for pub in pubs] for ref, pubs in table.items()
+    }
 
 
 def _refs(record: UnverifiedRecord) -> tuple[tuple[str, str], ...]:
@@ -81,12 +82,17 @@ def check_file(job: tuple[str, str, str, int]) -> FileResult:
         data = read_bounded(Path(path))
         record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data))
         if record.publisher != publisher:
-            raise RecordError(f"publisher {record.publisher!r} is not this folder's "
-                              f"{publisher!r}", code="record-publisher-mismatch",
-                              location=Location(field="publisher"))
+            raise RecordError(
+                f"publisher {record.publisher!r} is not this folder's {publisher!r}",
+                code="record-publisher-mismatch",
+                location=Location(field="publisher"),
+            )
         if (record.kind == "publisher") != (seq == 0) or record.seq != seq:
-            raise RecordError(f"seq {record.seq} does not match the file name",
-                              code="record-seq-mismatch", location=Location(field="seq"))
+            raise RecordError(
+                f"seq {record.seq} does not match the file name",
+                code="record-seq-mismatch",
+                location=Location(field="seq"),
+            )
         verified = set()
         unverified = False
         message = record.signing_message()
@@ -101,7 +107,10 @@ def check_file(job: tuple[str, str, str, int]) -> FileResult:
                 ok = True
             unverified |= not ok
         return FileResult(
-            rel, ChainEntry.of(record), _refs(record), frozenset(verified),
+            rel,
+            ChainEntry.of(record),
+            _refs(record),
+            frozenset(verified),
             message if unverified else None,
             tuple(record.signatures) if unverified else (),
         )
@@ -132,8 +141,12 @@ class Validation:
     chains: dict[str, PublisherChain] = field(default_factory=dict)
 
 
-def _run(jobs: Sequence[tuple[str, str, str, int]], table: KeyTable, workers: int,
-         progress: Callable[[int], None] | None) -> Iterable[FileResult]:
+def _run(
+    jobs: Sequence[tuple[str, str, str, int]],
+    table: KeyTable,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> Iterable[FileResult]:
     if workers <= 1 or len(jobs) < 256:
         _init_worker(table)
         for job in jobs:
@@ -151,9 +164,13 @@ def _run(jobs: Sequence[tuple[str, str, str, int]], table: KeyTable, workers: in
             yield result
 
 
-def validate(repo: Path, *, publishers: Iterable[str] | None = None,
-             workers: int | None = None,
-             progress: Callable[[int], None] | None = None) -> Validation:
+def validate(
+    repo: Path,
+    *,
+    publishers: Iterable[str] | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Validation:
     """Validate the whole ledger at ``repo``, or only the chains of ``publishers``."""
     layout = Layout(repo)
     out = Validation()
@@ -171,8 +188,13 @@ def validate(repo: Path, *, publishers: Iterable[str] | None = None,
     for publisher in wanted:
         path = layout.registration_path(publisher)
         if not path.is_file():
-            out.report.add(Finding("registration-missing", "publisher folder has no "
-                                   "publisher.yaml", Location(layout.rel(path.parent))))
+            out.report.add(
+                Finding(
+                    "registration-missing",
+                    "publisher folder has no publisher.yaml",
+                    Location(layout.rel(path.parent)),
+                )
+            )
             continue
         result = check_file((str(path), layout.rel(path), publisher, 0))
         if result.finding is not None:
@@ -199,9 +221,17 @@ def validate(repo: Path, *, publishers: Iterable[str] | None = None,
     pending_refs: list[tuple[FileResult, str, str]] = []
     for publisher, (registration, registration_record) in registrations.items():
         out.publishers += 1
-        chain = _walk(publisher, registration, registration_record, results.get(publisher, []),
-                      config.operator_keys,
-                      out.report, kinds, pending_refs, repo)
+        chain = _walk(
+            publisher,
+            registration,
+            registration_record,
+            results.get(publisher, []),
+            config.operator_keys,
+            out.report,
+            kinds,
+            pending_refs,
+            repo,
+        )
         if chain is not None:
             out.chains[publisher] = chain
     out.records = len(jobs)
@@ -216,22 +246,29 @@ def _verifier(result: FileResult) -> Callable[[str, VerifierKey], None]:
         if (ref, key.public) in result.verified:
             return
         if result.message is None or ref not in signatures:
-            raise VerificationError(f"signature by {ref} does not verify",
-                                    code="signature-invalid")
+            raise VerificationError(f"signature by {ref} does not verify", code="signature-invalid")
         key.verify(result.message, signatures[ref])
 
     return verify
 
 
-def _walk(publisher: str, registration: FileResult, registration_record: UnverifiedRecord,
-          records: list[FileResult],
-          operator_keys: dict[str, VerifierKey], report: Report,
-          kinds: dict[str, tuple[str, int]],
-          pending_refs: list[tuple[FileResult, str, str]], repo: Path) -> PublisherChain | None:
+def _walk(
+    publisher: str,
+    registration: FileResult,
+    registration_record: UnverifiedRecord,
+    records: list[FileResult],
+    operator_keys: dict[str, VerifierKey],
+    report: Report,
+    kinds: dict[str, tuple[str, int]],
+    pending_refs: list[tuple[FileResult, str, str]],
+    repo: Path,
+) -> PublisherChain | None:
     try:
         chain = PublisherChain.start(
-            registration_record, operator_keys,
-            lambda _ref, key: verify_signature(registration_record, key))
+            registration_record,
+            operator_keys,
+            lambda _ref, key: verify_signature(registration_record, key),
+        )
     except LedgerError as e:
         report.add(_at(e, registration.rel))
         return None
@@ -256,19 +293,30 @@ def _walk(publisher: str, registration: FileResult, registration_record: Unverif
         pending_refs.extend((result, name, ref) for name, ref in result.refs)
     for entry, result in zip(accepted, records, strict=False):
         if chain.is_compromised(entry.signers, entry.recorded_at):
-            report.add(Finding("record-key-compromised", "signed by a key later reported "
-                               "compromised at or before this record's time",
-                               Location(result.rel, None, "signatures"), Severity.WARNING,
-                               "the publisher should re-issue it with a current key"))
+            report.add(
+                Finding(
+                    "record-key-compromised",
+                    "signed by a key later reported compromised at or before this record's time",
+                    Location(result.rel, None, "signatures"),
+                    Severity.WARNING,
+                    "the publisher should re-issue it with a current key",
+                )
+            )
     return chain
 
 
 def _skip(report: Report, publisher: str, rest: Sequence[FileResult]) -> None:
     if rest:
-        report.add(Finding("chain-unchecked", f"{len(rest)} later record(s) of {publisher} "
-                           "not checked: the chain is broken before them",
-                           Location(rest[0].rel), Severity.ERROR,
-                           "fix the first problem reported for this publisher"))
+        report.add(
+            Finding(
+                "chain-unchecked",
+                f"{len(rest)} later record(s) of {publisher} "
+                "not checked: the chain is broken before them",
+                Location(rest[0].rel),
+                Severity.ERROR,
+                "fix the first problem reported for this publisher",
+            )
+        )
 
 
 def _at(error: LedgerError, rel: str, repo: Path | None = None) -> Finding:
@@ -282,23 +330,48 @@ def _at(error: LedgerError, rel: str, repo: Path | None = None) -> Finding:
     return _located(error, rel, data)
 
 
-def _check_refs(pending: list[tuple[FileResult, str, str]], kinds: dict[str, tuple[str, int]],
-                layout: Layout, wanted: list[str], report: Report) -> None:
+def _check_refs(
+    pending: list[tuple[FileResult, str, str]],
+    kinds: dict[str, tuple[str, int]],
+    layout: Layout,
+    wanted: list[str],
+    report: Report,
+) -> None:
     for result, name, ref in pending:
         assert result.entry is not None
         publisher, seq = ref.split("/")
         target = kinds.get(ref)
         location = Location(result.rel, None, name)
         if publisher != result.entry.publisher:
-            report.add(Finding("ref-other-publisher", f"{ref} belongs to another publisher",
-                               location, Severity.ERROR,
-                               "records may only refer to their own publisher's records"))
+            report.add(
+                Finding(
+                    "ref-other-publisher",
+                    f"{ref} belongs to another publisher",
+                    location,
+                    Severity.ERROR,
+                    "records may only refer to their own publisher's records",
+                )
+            )
         elif target is None or int(seq) >= result.entry.seq:
-            report.add(Finding("ref-missing", f"{ref} is not an earlier record of this "
-                               "publisher", location, Severity.ERROR))
+            report.add(
+                Finding(
+                    "ref-missing",
+                    f"{ref} is not an earlier record of this publisher",
+                    location,
+                    Severity.ERROR,
+                )
+            )
         else:
-            expected = (REF_FIELDS[result.entry.kind][1] if result.entry.kind in REF_FIELDS
-                        else frozenset({"consent"}))
+            expected = (
+                REF_FIELDS[result.entry.kind][1]
+                if result.entry.kind in REF_FIELDS
+                else frozenset({"consent"})
+            )
             if target[0] not in expected:
-                report.add(Finding("ref-kind", f"{ref} is a {target[0]} record, expected "
-                                   f"{' or '.join(sorted(expected))}", location))
+                report.add(
+                    Finding(
+                        "ref-kind",
+                        f"{ref} is a {target[0]} record, expected {' or '.join(sorted(expected))}",
+                        location,
+                    )
+                )

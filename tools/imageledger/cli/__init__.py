@@ -32,8 +32,11 @@ class Context:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path),
-              help="The ledger repository (default: the nearest folder with ledger/ledger.yaml).")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The ledger repository (default: the nearest folder with ledger/ledger.yaml).",
+)
 @click.version_option(package_name="imageledger")
 @click.pass_context
 def cli(ctx: click.Context, repo: Path | None) -> None:

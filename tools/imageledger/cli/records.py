@@ -26,11 +26,18 @@ def record() -> None:
 
 @record.command("new")
 @click.argument("kind", type=click.Choice(schemas.CHAIN_KINDS))
-@click.option("--image", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Fill in the image's identity from this file.")
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Fill in the image's identity from this file.",
+)
 @click.option("--publisher", "publisher_id", default="<your publisher id>")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the draft here instead of printing it.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the draft here instead of printing it.",
+)
 def record_new(kind: str, image: Path | None, publisher_id: str, out: Path | None) -> int:
     """Print a draft of KIND with every field, commented."""
     prefill: dict[str, Any] = {}
@@ -54,19 +61,34 @@ def image_identity(path: Path) -> dict[str, Any]:
         with Image.open(path) as img:
             width, height, fmt = img.width, img.height, (img.format or "").lower()
     except (UnidentifiedImageError, OSError) as e:
-        raise RecordError("not an image this tool can read", code="image-unreadable",
-                          location=Location(str(path))) from e
-    media = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-             "tiff": "image/tiff"}.get(fmt, "image/" + fmt)
-    return {"sha256": hashlib.sha256(data).hexdigest(), "media_type": media, "size": len(data),
-            "width": width, "height": height}
+        raise RecordError(
+            "not an image this tool can read", code="image-unreadable", location=Location(str(path))
+        ) from e
+    media = {
+        "jpeg": "image/jpeg",
+        "png": "image/png",
+        "webp": "image/webp",
+        "gif": "image/gif",
+        "tiff": "image/tiff",
+    }.get(fmt, "image/" + fmt)
+    return {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "media_type": media,
+        "size": len(data),
+        "width": width,
+        "height": height,
+    }
 
 
 @record.command("sign")
 @click.argument("draft", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--key", "key_file", required=True,
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Your private key file.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Your private key file.",
+)
 @click.option("--at", "recorded_at", help="recorded_at (default: now, UTC).")
 @click.pass_obj
 def record_sign(obj: Context, draft: Path, key_file: Path, recorded_at: str | None) -> int:
@@ -77,24 +99,29 @@ def record_sign(obj: Context, draft: Path, key_file: Path, recorded_at: str | No
         data = strict_yaml.parse(read_bounded(draft))
         kind = kind_of(data)
         if kind == "publisher":
-            raise UsageError("use `imageledger publisher new` for registrations",
-                             code="usage-kind")
+            raise UsageError("use `imageledger publisher new` for registrations", code="usage-kind")
         publisher_id = data.get("publisher")
         if not isinstance(publisher_id, str):
-            raise RecordError("the draft names no publisher", code="record-schema",
-                              location=Location(field="publisher"))
+            raise RecordError(
+                "the draft names no publisher",
+                code="record-schema",
+                location=Location(field="publisher"),
+            )
     except LedgerError as e:
         raise e.at(str(draft)) from None
     at = recorded_at or now()
     parse_time(at, "--at")
     chain = authoring.key_may_sign(layout, publisher_id, key)
     if at < chain.head_time:
-        raise UsageError(f"--at {at} is earlier than {publisher_id}/{chain.head_seq} "
-                         f"({chain.head_time})", code="chain-time")
+        raise UsageError(
+            f"--at {at} is earlier than {publisher_id}/{chain.head_seq} ({chain.head_time})",
+            code="chain-time",
+        )
     seq, prev = chain.head_seq, chain.head_hash
     try:
-        signed = authoring.seal(data, publisher=publisher_id, seq=seq + 1, prev=prev,
-                                recorded_at=at, key=key)
+        signed = authoring.seal(
+            data, publisher=publisher_id, seq=seq + 1, prev=prev, recorded_at=at, key=key
+        )
     except LedgerError as e:
         raise e.at(str(draft)) from None
     path = authoring.write_record(layout, signed)
@@ -103,8 +130,9 @@ def record_sign(obj: Context, draft: Path, key_file: Path, recorded_at: str | No
 
 
 @record.command("fmt")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
 def record_fmt(files: tuple[Path, ...]) -> int:
     """Rewrite files in canonical form (the value, and so the signature, is unchanged)."""
     for path in files:
@@ -148,14 +176,16 @@ def validate(obj: Context, paths: tuple[Path, ...], as_json: bool, workers: int 
 
         def progress(n: int) -> None:
             progress_obj.advance(task, n)
+
     try:
         result = run(layout.repo, publishers=publishers, workers=workers, progress=progress)
     finally:
         if bar is not None:
             bar[0].stop()
     report.extend(result.report)
-    return echo_report(report, as_json=as_json,
-                       summary=f"{result.records} records, {result.publishers} publishers")
+    return echo_report(
+        report, as_json=as_json, summary=f"{result.records} records, {result.publishers} publishers"
+    )
 
 
 @cli.command()
@@ -171,10 +201,15 @@ def show(obj: Context, ref: str, as_json: bool) -> int:
     publisher_id, _, seq_text = ref.partition("/")
     if not seq_text.isdigit():
         raise UsageError(f"{ref!r} is not <publisher>/<seq>", code="usage-ref")
-    path = (layout.registration_path(publisher_id) if seq_text == "0"
-            else layout.record_path(publisher_id, int(seq_text)))
+    path = (
+        layout.registration_path(publisher_id)
+        if seq_text == "0"
+        else layout.record_path(publisher_id, int(seq_text))
+    )
     if not path.is_file():
-        raise RecordError(f"no record {ref}", code="ref-missing", location=Location(layout.rel(path)))
+        raise RecordError(
+            f"no record {ref}", code="ref-missing", location=Location(layout.rel(path))
+        )
     try:
         record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(read_bounded(path)))
     except LedgerError as e:

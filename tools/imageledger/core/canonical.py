@@ -34,32 +34,43 @@ def check_value(value: Any, path: str = "") -> None:
         return
     if isinstance(value, int):
         if abs(value) > limits.MAX_INT:
-            raise RecordError("integer out of range", code="json-int-range",
-                              location=Location(field=path or None))
+            raise RecordError(
+                "integer out of range", code="json-int-range", location=Location(field=path or None)
+            )
         return
     if isinstance(value, str):
         if not unicodedata.is_normalized("NFC", value):
-            raise RecordError("string is not NFC", code="json-not-nfc",
-                              location=Location(field=path or None))
+            raise RecordError(
+                "string is not NFC", code="json-not-nfc", location=Location(field=path or None)
+            )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise RecordError("string holds a lone surrogate", code="json-surrogate",
-                              location=Location(field=path or None)) from e
+            raise RecordError(
+                "string holds a lone surrogate",
+                code="json-surrogate",
+                location=Location(field=path or None),
+            ) from e
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or not key.isascii():
-                raise RecordError(f"key {key!r} must be an ASCII string", code="json-key",
-                                  location=Location(field=path or None))
+                raise RecordError(
+                    f"key {key!r} must be an ASCII string",
+                    code="json-key",
+                    location=Location(field=path or None),
+                )
             check_value(item, f"{path}.{key}" if path else key)
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
             check_value(item, f"{path}[{index}]")
         return
-    raise RecordError(f"{type(value).__name__} values are not allowed",
-                      code="json-type", location=Location(field=path or None))
+    raise RecordError(
+        f"{type(value).__name__} values are not allowed",
+        code="json-type",
+        location=Location(field=path or None),
+    )
 
 
 def canonical_json(value: Any) -> bytes:
@@ -76,8 +87,9 @@ def canonical_json_reference(value: Any) -> bytes:
 def parse_canonical_json(data: bytes) -> dict[str, Any]:
     """Parse JSON that must already be canonical (log entries, API files)."""
     try:
-        value = json.loads(data.decode("utf-8"), parse_float=_no_float,
-                           object_pairs_hook=_no_duplicates)
+        value = json.loads(
+            data.decode("utf-8"), parse_float=_no_float, object_pairs_hook=_no_duplicates
+        )
     except (UnicodeDecodeError, ValueError) as e:
         raise RecordError(f"not valid JSON: {e}", code="json-syntax") from e
     if not isinstance(value, dict):

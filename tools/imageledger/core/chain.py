@@ -32,8 +32,9 @@ class KeyEvent:
     def of(cls, record: UnverifiedRecord) -> KeyEvent | None:
         data = record.data
         if record.kind == "key-rotation":
-            return cls(new_key=parse_verifier_key(data["new_key"]),
-                       retire=tuple(data.get("retire", ())))
+            return cls(
+                new_key=parse_verifier_key(data["new_key"]), retire=tuple(data.get("retire", ()))
+            )
         if record.kind == "key-revocation":
             return cls(revoke=data["key"], compromised_at=data["compromised_at"])
         return None
@@ -54,9 +55,16 @@ class ChainEntry:
 
     @classmethod
     def of(cls, record: UnverifiedRecord) -> ChainEntry:
-        return cls(record.publisher, record.seq, record.prev, record.hash, record.kind,
-                   record.recorded_at, tuple(ref for ref, _ in record.signatures),
-                   KeyEvent.of(record))
+        return cls(
+            record.publisher,
+            record.seq,
+            record.prev,
+            record.hash,
+            record.kind,
+            record.recorded_at,
+            tuple(ref for ref, _ in record.signatures),
+            KeyEvent.of(record),
+        )
 
     @property
     def ref(self) -> str:
@@ -96,29 +104,39 @@ class PublisherChain:
     at or before their ``recorded_at``."""
 
     @classmethod
-    def start(cls, registration: UnverifiedRecord, operator_keys: Mapping[str, VerifierKey],
-              verify: Callable[[str, VerifierKey], None]) -> PublisherChain:
+    def start(
+        cls,
+        registration: UnverifiedRecord,
+        operator_keys: Mapping[str, VerifierKey],
+        verify: Callable[[str, VerifierKey], None],
+    ) -> PublisherChain:
         """Accept a registration: the operator must have signed it; other signatures must
         be by the keys it registers (proof of possession)."""
         if registration.kind != "publisher":
-            raise VerificationError("a chain starts with a publisher registration",
-                                    code="chain-no-registration")
+            raise VerificationError(
+                "a chain starts with a publisher registration", code="chain-no-registration"
+            )
         own = {k.ref: k for k in map(parse_verifier_key, registration.data["keys"])}
         signers = [ref for ref, _ in registration.signatures]
         if not any(ref in operator_keys for ref in signers):
             raise VerificationError(
-                "registration is not signed by the operator", code="registration-unadmitted",
+                "registration is not signed by the operator",
+                code="registration-unadmitted",
                 location=Location(field="signatures"),
-                hint="the operator admits publishers with `imageledger publisher admit`")
+                hint="the operator admits publishers with `imageledger publisher admit`",
+            )
         for ref in signers:
             key = operator_keys.get(ref) or own.get(ref)
             if key is None:
-                raise VerificationError(f"registration signed by unknown key {ref}",
-                                        code="signature-unknown-key",
-                                        location=Location(field="signatures"))
+                raise VerificationError(
+                    f"registration signed by unknown key {ref}",
+                    code="signature-unknown-key",
+                    location=Location(field="signatures"),
+                )
             verify(ref, key)
-        chain = cls(registration.publisher, operator_keys, 0, registration.hash,
-                    registration.recorded_at)
+        chain = cls(
+            registration.publisher, operator_keys, 0, registration.hash, registration.recorded_at
+        )
         for key in own.values():
             chain.keys[key.ref] = KeyState(key, 0, registration.recorded_at)
         return chain
@@ -129,31 +147,43 @@ class PublisherChain:
         Returns the key to verify each signature with. Changes nothing.
         """
         if entry.publisher != self.publisher:
-            raise VerificationError(f"record of {entry.publisher} in the chain of "
-                                    f"{self.publisher}", code="chain-publisher")
+            raise VerificationError(
+                f"record of {entry.publisher} in the chain of {self.publisher}",
+                code="chain-publisher",
+            )
         if entry.seq != self.head_seq + 1:
             code = "chain-fork" if entry.seq <= self.head_seq else "chain-gap"
             raise VerificationError(
-                f"seq {entry.seq} does not follow {self.head_seq}", code=code,
+                f"seq {entry.seq} does not follow {self.head_seq}",
+                code=code,
                 location=Location(field="seq"),
-                hint="records are numbered 1, 2, 3… with no gap or repeat")
+                hint="records are numbered 1, 2, 3… with no gap or repeat",
+            )
         if entry.prev != self.head_hash:
             raise VerificationError(
                 f"prev does not match the hash of {self.publisher}/{self.head_seq}",
-                code="chain-fork", location=Location(field="prev"),
-                hint="sign drafts with `imageledger record sign`, which fills prev")
+                code="chain-fork",
+                location=Location(field="prev"),
+                hint="sign drafts with `imageledger record sign`, which fills prev",
+            )
         if entry.recorded_at < self.head_time:
             raise VerificationError(
                 f"recorded_at {entry.recorded_at} is earlier than the previous record's "
-                f"{self.head_time}", code="chain-time", location=Location(field="recorded_at"))
+                f"{self.head_time}",
+                code="chain-time",
+                location=Location(field="recorded_at"),
+            )
         keys: dict[str, VerifierKey] = {}
         for ref in entry.signers:
             keys[ref] = self._signer(ref, entry)
         if not any(ref in self.keys for ref in keys) and not (
             entry.kind in KEY_EVENT_KINDS and keys
         ):
-            raise VerificationError("no signature by a key of the publisher",
-                                    code="signature-missing", location=Location(field="signatures"))
+            raise VerificationError(
+                "no signature by a key of the publisher",
+                code="signature-missing",
+                location=Location(field="signatures"),
+            )
         return keys
 
     def _signer(self, ref: str, entry: ChainEntry) -> VerifierKey:
@@ -162,18 +192,25 @@ class PublisherChain:
             if entry.kind in KEY_EVENT_KINDS and ref in self.operator_keys:
                 return self.operator_keys[ref]  # operator recovery of a publisher's keys
             raise VerificationError(
-                f"{ref} is not a key of publisher {self.publisher}", code="signature-unknown-key",
+                f"{ref} is not a key of publisher {self.publisher}",
+                code="signature-unknown-key",
                 location=Location(field="signatures"),
-                hint="sign with a key registered for this publisher")
+                hint="sign with a key registered for this publisher",
+            )
         if state.revoked_seq is not None and entry.seq > state.revoked_seq:
             raise VerificationError(
                 f"{ref} was revoked at {self.publisher}/{state.revoked_seq} (compromised "
-                f"{state.compromised_at})", code="signature-key-revoked",
-                location=Location(field="signatures"), hint="sign with a current key")
+                f"{state.compromised_at})",
+                code="signature-key-revoked",
+                location=Location(field="signatures"),
+                hint="sign with a current key",
+            )
         if not state.usable_at(entry.seq):
-            raise VerificationError(f"{ref} was retired before seq {entry.seq}",
-                                    code="signature-key-retired",
-                                    location=Location(field="signatures"))
+            raise VerificationError(
+                f"{ref} was retired before seq {entry.seq}",
+                code="signature-key-retired",
+                location=Location(field="signatures"),
+            )
         return state.key
 
     def advance(self, entry: ChainEntry) -> None:
@@ -183,8 +220,10 @@ class PublisherChain:
         if event is None:
             return
         if event.new_key is not None:
-            self.keys.setdefault(event.new_key.ref, KeyState(
-                event.new_key, entry.seq, entry.recorded_at, frozenset(entry.signers)))
+            self.keys.setdefault(
+                event.new_key.ref,
+                KeyState(event.new_key, entry.seq, entry.recorded_at, frozenset(entry.signers)),
+            )
         for ref in event.retire:
             if ref in self.keys and self.keys[ref].retired_seq is None:
                 self.keys[ref].retired_seq = entry.seq

@@ -112,7 +112,7 @@ def parse_verifier_key(text: str) -> VerifierKey:
         raise RecordError(
             "this is a private key, not a verifier key",
             code="key-private-given",
-            hint="give the verifier key that `imageledger keygen` printed; never share the private one",
+            hint="give the verifier key `imageledger keygen` printed; never share the private one",
         )
     parts = text.split("+", 2)
     if len(parts) != 3:
@@ -163,7 +163,7 @@ def generate_key(name: str, seed: bytes) -> PrivateKey:
 
 
 def demo_key(name: str) -> PrivateKey:
-    """A DEMO key, derived from the published seed ``SHA-256("imageledger/demo-key/v1\\n" || name)``.
+    """A DEMO key from the published seed ``SHA-256("imageledger/demo-key/v1\\n" || name)``.
 
     Anyone can recompute these; they exist only so the demo ledger regenerates byte for byte.
     """

@@ -33,9 +33,12 @@ def kind_of(data: dict[str, Any]) -> str:
     name = data.get("schema")
     kind = _SCHEMA_TO_KIND.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise RecordError(f"unknown schema {name!r}", code="record-schema-unknown",
-                          location=Location(field="schema"),
-                          hint=f"one of: {', '.join(sorted(_SCHEMA_TO_KIND))}")
+        raise RecordError(
+            f"unknown schema {name!r}",
+            code="record-schema-unknown",
+            location=Location(field="schema"),
+            hint=f"one of: {', '.join(sorted(_SCHEMA_TO_KIND))}",
+        )
     return kind
 
 
@@ -51,8 +54,9 @@ def parse_time(value: str, field: str) -> datetime:
     try:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
     except ValueError as e:
-        raise RecordError(f"{value!r} is not a real UTC time", code="record-time",
-                          location=Location(field=field)) from e
+        raise RecordError(
+            f"{value!r} is not a real UTC time", code="record-time", location=Location(field=field)
+        ) from e
 
 
 def _check_semantics(kind: str, data: dict[str, Any]) -> None:
@@ -63,11 +67,17 @@ def _check_semantics(kind: str, data: dict[str, Any]) -> None:
         for holder in (data, data.get("rights", {})):
             period = holder.get(name) if isinstance(holder, dict) else None
             if isinstance(period, dict) and "until" in period and period["until"] < period["from"]:
-                raise RecordError("period ends before it starts", code="record-period",
-                                  location=Location(field=f"{name}.until"))
+                raise RecordError(
+                    "period ends before it starts",
+                    code="record-period",
+                    location=Location(field=f"{name}.until"),
+                )
     if kind == "consent-withdrawal" and data["effective_at"] < data["requested_at"]:
-        raise RecordError("effective_at is before requested_at", code="record-period",
-                          location=Location(field="effective_at"))
+        raise RecordError(
+            "effective_at is before requested_at",
+            code="record-period",
+            location=Location(field="effective_at"),
+        )
     keys = data.get("keys", []) + ([data["new_key"]] if "new_key" in data else [])
     for index, text in enumerate(keys):
         try:
@@ -77,8 +87,11 @@ def _check_semantics(kind: str, data: dict[str, Any]) -> None:
             raise
     signers = [s["key"] for s in data["signatures"]]
     if len(set(signers)) != len(signers):
-        raise RecordError("the same key signed twice", code="record-duplicate-signer",
-                          location=Location(field="signatures"))
+        raise RecordError(
+            "the same key signed twice",
+            code="record-duplicate-signer",
+            location=Location(field="signatures"),
+        )
 
 
 def _timestamps(value: Any, path: str) -> list[tuple[str, str]]:
@@ -101,8 +114,11 @@ def check_shape(data: dict[str, Any]) -> str:
     kind = kind_of(data)
     error = next(_validator(kind).iter_errors(data), None)
     if error is not None:
-        raise RecordError(error.message, code="record-schema",
-                          location=Location(field=_field(list(error.instance_path))))
+        raise RecordError(
+            error.message,
+            code="record-schema",
+            location=Location(field=_field(list(error.instance_path))),
+        )
     canonical.check_value(data)
     _check_semantics(kind, data)
     return kind
@@ -122,8 +138,10 @@ class UnverifiedRecord:
         kind = check_shape(data)
         encoded = canonical.canonical_json(data)
         if len(encoded) > limits.MAX_ENTRY_BYTES:
-            raise RecordError(f"canonical JSON is {len(encoded)} bytes; the limit is "
-                              f"{limits.MAX_ENTRY_BYTES}", code="record-size")
+            raise RecordError(
+                f"canonical JSON is {len(encoded)} bytes; the limit is {limits.MAX_ENTRY_BYTES}",
+                code="record-size",
+            )
         return cls(data, kind, encoded, canonical.sha256_ref(encoded))
 
     @property
@@ -164,8 +182,9 @@ def verify_signature(record: UnverifiedRecord, key: VerifierKey) -> None:
         if ref == key.ref:
             key.verify(record.signing_message(), sig)
             return
-    raise VerificationError(f"{record.ref} carries no signature by {key.ref}",
-                            code="signature-missing")
+    raise VerificationError(
+        f"{record.ref} carries no signature by {key.ref}", code="signature-missing"
+    )
 
 
 def sign(data: dict[str, Any], key: PrivateKey) -> dict[str, Any]:

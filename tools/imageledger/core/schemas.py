@@ -55,8 +55,13 @@ def _obj(required: list[str], properties: dict[str, Any], **kw: Any) -> dict[str
 
 
 def _arr(items: dict[str, Any], *, min_items: int = 0, max_items: int = 64) -> dict[str, Any]:
-    return {"type": "array", "items": items, "minItems": min_items, "maxItems": max_items,
-            "uniqueItems": True}
+    return {
+        "type": "array",
+        "items": items,
+        "minItems": min_items,
+        "maxItems": max_items,
+        "uniqueItems": True,
+    }
 
 
 def _vocab(name: str) -> list[str]:
@@ -70,16 +75,21 @@ NAME = _s(minLength=1, maxLength=200)
 URL = _s(pattern=r"^https://[^\s]+$", maxLength=2048, format="uri")
 HASH = _s(pattern=r"^sha256:[0-9a-f]{64}$")
 HEX256 = _s(pattern=r"^[0-9a-f]{64}$")
-TIMESTAMP = _s(pattern=TIME, format="date-time",
-               description="RFC 3339 UTC with Z, second precision")
+TIMESTAMP = _s(
+    pattern=TIME, format="date-time", description="RFC 3339 UTC with Z, second precision"
+)
 KEY_REF = _s(pattern=r"^[^+\s]+\+[0-9a-f]{8}$", maxLength=200)
-VERIFIER_KEY = _s(pattern=r"^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$", maxLength=300,
-                  description="C2SP signed-note Ed25519 verifier key")
+VERIFIER_KEY = _s(
+    pattern=r"^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$",
+    maxLength=300,
+    description="C2SP signed-note Ed25519 verifier key",
+)
 RECORD_REF = _s(pattern=REF, description="<publisher>/<seq>")
 PERIOD = _obj(["from"], {"from": TIMESTAMP, "until": TIMESTAMP})
 SIGNATURES = _arr(
     _obj(["key", "sig"], {"key": KEY_REF, "sig": _s(pattern=r"^[A-Za-z0-9+/]{86}==$")}),
-    min_items=1, max_items=limits.MAX_SIGNATURES,
+    min_items=1,
+    max_items=limits.MAX_SIGNATURES,
 )
 
 
@@ -92,53 +102,105 @@ def _jurisdictions() -> dict[str, Any]:
 
 
 def _disclosure() -> dict[str, Any]:
-    image = _obj(["sha256", "media_type"], {
-        "sha256": HEX256,
-        "pdq": _obj(["alg", "hash", "quality"], {
-            "alg": _s(enum=["pdq/1"]), "hash": HEX256,
-            "quality": {"type": "integer", "minimum": 0, "maximum": 100}}),
-        "media_type": _s(enum=["image/jpeg", "image/png", "image/webp", "image/gif",
-                               "image/avif", "image/heic", "image/tiff"]),
-        "width": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        "height": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        "size": {"type": "integer", "minimum": 1},
-        "published_urls": _arr(URL),
-    })
-    ai = _obj(["digital_source_type", "resembles_real_person"], {
-        "digital_source_type": _s(enum=_vocab("DIGITAL_SOURCE_TYPE_URIS")),
-        "system": _obj(["name"], {"name": NAME, "version": _s(minLength=1, maxLength=100),
-                                  "provider": NAME}),
-        "actions": _arr(_obj(["action"], {
-            "action": _s(pattern=r"^c2pa\.[a-z_.]+$", description="C2PA action name"),
+    image = _obj(
+        ["sha256", "media_type"],
+        {
+            "sha256": HEX256,
+            "pdq": _obj(
+                ["alg", "hash", "quality"],
+                {
+                    "alg": _s(enum=["pdq/1"]),
+                    "hash": HEX256,
+                    "quality": {"type": "integer", "minimum": 0, "maximum": 100},
+                },
+            ),
+            "media_type": _s(
+                enum=[
+                    "image/jpeg",
+                    "image/png",
+                    "image/webp",
+                    "image/gif",
+                    "image/avif",
+                    "image/heic",
+                    "image/tiff",
+                ]
+            ),
+            "width": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            "height": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            "size": {"type": "integer", "minimum": 1},
+            "published_urls": _arr(URL),
+        },
+    )
+    ai = _obj(
+        ["digital_source_type", "resembles_real_person"],
+        {
             "digital_source_type": _s(enum=_vocab("DIGITAL_SOURCE_TYPE_URIS")),
-            "description": TEXT})),
-        "resembles_real_person": {"type": "boolean"},
-        "deepfake_exception": _obj(["basis"], {
-            "basis": _s(enum=["artistic", "creative", "satirical", "fictional"],
+            "system": _obj(
+                ["name"],
+                {"name": NAME, "version": _s(minLength=1, maxLength=100), "provider": NAME},
+            ),
+            "actions": _arr(
+                _obj(
+                    ["action"],
+                    {
+                        "action": _s(pattern=r"^c2pa\.[a-z_.]+$", description="C2PA action name"),
+                        "digital_source_type": _s(enum=_vocab("DIGITAL_SOURCE_TYPE_URIS")),
+                        "description": TEXT,
+                    },
+                )
+            ),
+            "resembles_real_person": {"type": "boolean"},
+            "deepfake_exception": _obj(
+                ["basis"],
+                {
+                    "basis": _s(
+                        enum=["artistic", "creative", "satirical", "fictional"],
                         description="EU AI Act Art. 50(4): evidently artistic, creative, "
-                                    "satirical or fictional work"),
-            "note": TEXT}),
-    })
-    subject = _obj(["basis"], {
-        "basis": _s(enum=["consent", "public-figure", "none"]),
-        "consent": RECORD_REF,
-    }, **{"if": {"properties": {"basis": {"const": "consent"}}},
-          "then": {"required": ["consent"]}, "else": {"not": {"required": ["consent"]}}})
+                        "satirical or fictional work",
+                    ),
+                    "note": TEXT,
+                },
+            ),
+        },
+    )
+    subject = _obj(
+        ["basis"],
+        {
+            "basis": _s(enum=["consent", "public-figure", "none"]),
+            "consent": RECORD_REF,
+        },
+        **{
+            "if": {"properties": {"basis": {"const": "consent"}}},
+            "then": {"required": ["consent"]},
+            "else": {"not": {"required": ["consent"]}},
+        },
+    )
     return {
         "image": image,
         "ai": ai,
-        "labels": _obj(["visible", "machine_readable"], {
-            "visible": _s(enum=_vocab("VISIBLE_LABEL_IDS")),
-            "machine_readable": _arr(_s(enum=_vocab("MACHINE_READABLE_IDS")))}),
+        "labels": _obj(
+            ["visible", "machine_readable"],
+            {
+                "visible": _s(enum=_vocab("VISIBLE_LABEL_IDS")),
+                "machine_readable": _arr(_s(enum=_vocab("MACHINE_READABLE_IDS"))),
+            },
+        ),
         "subjects": _arr(subject),
         "purposes": _purposes(),
         "jurisdictions": _jurisdictions(),
         "period": PERIOD,
-        "rights": _obj(["copyright_owner", "licence"], {
-            "copyright_owner": NAME,
-            "licence": _s(minLength=1, maxLength=200,
-                          description="SPDX id, licence URL, or all-rights-reserved"),
-            "licence_period": PERIOD}),
+        "rights": _obj(
+            ["copyright_owner", "licence"],
+            {
+                "copyright_owner": NAME,
+                "licence": _s(
+                    minLength=1,
+                    maxLength=200,
+                    description="SPDX id, licence URL, or all-rights-reserved",
+                ),
+                "licence_period": PERIOD,
+            },
+        ),
         "description": TEXT,
     }
 
@@ -147,51 +209,105 @@ def _consent() -> dict[str, Any]:
     return {
         "subject": _obj(["commitment"], {"commitment": HASH}),
         "purposes": _purposes(),
-        "scope": _obj(["likeness", "ai_training", "synthetic_likeness"], {
-            "likeness": {"type": "boolean", "description": "use of the person's likeness"},
-            "ai_training": {"type": "boolean", "description": "training AI models"},
-            "synthetic_likeness": {"type": "boolean",
-                                   "description": "generating new images of the person"}}),
+        "scope": _obj(
+            ["likeness", "ai_training", "synthetic_likeness"],
+            {
+                "likeness": {"type": "boolean", "description": "use of the person's likeness"},
+                "ai_training": {"type": "boolean", "description": "training AI models"},
+                "synthetic_likeness": {
+                    "type": "boolean",
+                    "description": "generating new images of the person",
+                },
+            },
+        ),
         "valid": PERIOD,
         "jurisdictions": _jurisdictions(),
-        "legal_basis": _s(enum=["gdpr-6-1-a", "gdpr-9-2-a", "gdpr-6-1-b", "ccpa-opt-in",
-                                "pipl-14", "contract", "other"]),
-        "collection": _obj(["method", "withdrawal"], {
-            "method": _s(enum=["written", "electronic-signature", "web-form",
-                               "recorded-verbal", "other"]),
-            "withdrawal": TEXT}),
+        "legal_basis": _s(
+            enum=[
+                "gdpr-6-1-a",
+                "gdpr-9-2-a",
+                "gdpr-6-1-b",
+                "ccpa-opt-in",
+                "pipl-14",
+                "contract",
+                "other",
+            ]
+        ),
+        "collection": _obj(
+            ["method", "withdrawal"],
+            {
+                "method": _s(
+                    enum=["written", "electronic-signature", "web-form", "recorded-verbal", "other"]
+                ),
+                "withdrawal": TEXT,
+            },
+        ),
         "notice": _obj(["url", "sha256"], {"url": URL, "sha256": HEX256}),
         "receipt": HASH,
     }
 
 
 BODIES: dict[str, tuple[list[str], Callable[[], dict[str, Any]]]] = {
-    "disclosure": (["image", "ai", "labels", "purposes", "jurisdictions", "rights"],
-                   _disclosure),
-    "consent": (["subject", "purposes", "scope", "valid", "jurisdictions", "legal_basis",
-                 "collection", "receipt"], _consent),
-    "consent-withdrawal": (["consent", "requested_at", "effective_at"], lambda: {
-        "consent": RECORD_REF, "requested_at": TIMESTAMP, "effective_at": TIMESTAMP}),
-    "correction": (["ref", "reason", "corrected"], lambda: {
-        "ref": RECORD_REF, "reason": TEXT,
-        "corrected": {"type": "object", "minProperties": 1,
-                      "description": "the replacing content: the fields of the corrected "
-                                     "record's kind that change"}}),
-    "retraction": (["ref", "reason", "effective_at"], lambda: {
-        "ref": RECORD_REF, "reason": TEXT, "effective_at": TIMESTAMP}),
-    "key-rotation": (["new_key"], lambda: {
-        "new_key": VERIFIER_KEY, "retire": _arr(KEY_REF), "reason": TEXT}),
-    "key-revocation": (["key", "compromised_at", "reason"], lambda: {
-        "key": KEY_REF, "compromised_at": TIMESTAMP, "reason": TEXT}),
-    "audit-attestation": (["auditor", "scope", "period", "report"], lambda: {
-        "auditor": _obj(["name"], {"name": NAME, "url": URL}),
-        "scope": _s(enum=["bias-representation", "consent-compliance", "labelling",
-                          "security"]),
-        "period": _obj(["from", "until"], {"from": TIMESTAMP, "until": TIMESTAMP}),
-        "report": _obj(["url", "sha256"], {"url": URL, "sha256": HEX256}),
-        "summary": {"type": "object", "maxProperties": 64,
-                    "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,63}$"},
-                    "additionalProperties": {"type": "integer"}}}),
+    "disclosure": (["image", "ai", "labels", "purposes", "jurisdictions", "rights"], _disclosure),
+    "consent": (
+        [
+            "subject",
+            "purposes",
+            "scope",
+            "valid",
+            "jurisdictions",
+            "legal_basis",
+            "collection",
+            "receipt",
+        ],
+        _consent,
+    ),
+    "consent-withdrawal": (
+        ["consent", "requested_at", "effective_at"],
+        lambda: {"consent": RECORD_REF, "requested_at": TIMESTAMP, "effective_at": TIMESTAMP},
+    ),
+    "correction": (
+        ["ref", "reason", "corrected"],
+        lambda: {
+            "ref": RECORD_REF,
+            "reason": TEXT,
+            "corrected": {
+                "type": "object",
+                "minProperties": 1,
+                "description": "the replacing content: the fields of the corrected "
+                "record's kind that change",
+            },
+        },
+    ),
+    "retraction": (
+        ["ref", "reason", "effective_at"],
+        lambda: {"ref": RECORD_REF, "reason": TEXT, "effective_at": TIMESTAMP},
+    ),
+    "key-rotation": (
+        ["new_key"],
+        lambda: {"new_key": VERIFIER_KEY, "retire": _arr(KEY_REF), "reason": TEXT},
+    ),
+    "key-revocation": (
+        ["key", "compromised_at", "reason"],
+        lambda: {"key": KEY_REF, "compromised_at": TIMESTAMP, "reason": TEXT},
+    ),
+    "audit-attestation": (
+        ["auditor", "scope", "period", "report"],
+        lambda: {
+            "auditor": _obj(["name"], {"name": NAME, "url": URL}),
+            "scope": _s(
+                enum=["bias-representation", "consent-compliance", "labelling", "security"]
+            ),
+            "period": _obj(["from", "until"], {"from": TIMESTAMP, "until": TIMESTAMP}),
+            "report": _obj(["url", "sha256"], {"url": URL, "sha256": HEX256}),
+            "summary": {
+                "type": "object",
+                "maxProperties": 64,
+                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,63}$"},
+                "additionalProperties": {"type": "integer"},
+            },
+        },
+    ),
 }
 
 TITLES = {
@@ -211,22 +327,40 @@ TITLES = {
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``kind`` (see :data:`KINDS`)."""
     if kind == "publisher":
-        required = ["schema", "publisher", "name", "domain", "contact", "keys",
-                    "admitted_at", "signatures"]
+        required = [
+            "schema",
+            "publisher",
+            "name",
+            "domain",
+            "contact",
+            "keys",
+            "admitted_at",
+            "signatures",
+        ]
         properties: dict[str, Any] = {
             "publisher": _s(pattern=PUBLISHER_ID),
             "name": NAME,
             "domain": _s(pattern=r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"),
-            "contact": _s(pattern=r"^(?:https://|mailto:)[^\s]+$", maxLength=300,
-                          description="a role address or contact page, never a person's"),
+            "contact": _s(
+                pattern=r"^(?:https://|mailto:)[^\s]+$",
+                maxLength=300,
+                description="a role address or contact page, never a person's",
+            ),
             "keys": _arr(VERIFIER_KEY, min_items=1, max_items=8),
             "admitted_at": TIMESTAMP,
             "description": TEXT,
         }
     else:
         body_required, body = BODIES[kind]
-        required = ["schema", "publisher", "seq", "prev", "recorded_at", *body_required,
-                    "signatures"]
+        required = [
+            "schema",
+            "publisher",
+            "seq",
+            "prev",
+            "recorded_at",
+            *body_required,
+            "signatures",
+        ]
         properties = {
             "publisher": _s(pattern=PUBLISHER_ID),
             "seq": {"type": "integer", "minimum": 1, "maximum": limits.MAX_INT},
@@ -250,17 +384,23 @@ def ledger_schema() -> dict[str, Any]:
         "$schema": DIALECT,
         "$id": f"urn:imageledger:schema:ledger:v{VERSION}",
         "title": "Ledger instance",
-        **_obj(["schema", "name", "origin", "operator_keys"], {
-            "schema": {"const": schema_id("ledger")},
-            "name": NAME,
-            "origin": _s(pattern=r"^[a-z0-9.-]+(?:/[A-Za-z0-9._-]+)*$", maxLength=200,
-                         description="the log origin line of every checkpoint"),
-            "url": URL,
-            "operator_keys": _arr(VERIFIER_KEY, min_items=1, max_items=4),
-            "witnesses": _arr(_obj(["name", "key"], {"name": NAME, "key": _s(maxLength=300)})),
-            "witness_quorum": {"type": "integer", "minimum": 0},
-            "policy": {"type": "object"},
-        }),
+        **_obj(
+            ["schema", "name", "origin", "operator_keys"],
+            {
+                "schema": {"const": schema_id("ledger")},
+                "name": NAME,
+                "origin": _s(
+                    pattern=r"^[a-z0-9.-]+(?:/[A-Za-z0-9._-]+)*$",
+                    maxLength=200,
+                    description="the log origin line of every checkpoint",
+                ),
+                "url": URL,
+                "operator_keys": _arr(VERIFIER_KEY, min_items=1, max_items=4),
+                "witnesses": _arr(_obj(["name", "key"], {"name": NAME, "key": _s(maxLength=300)})),
+                "witness_quorum": {"type": "integer", "minimum": 0},
+                "policy": {"type": "object"},
+            },
+        ),
     }
 
 

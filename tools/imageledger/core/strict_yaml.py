@@ -35,17 +35,33 @@ _T_BAD = "tag:imageledger:implicit/"
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 # What YAML 1.1 (PyYAML) or 1.2 would read as something other than a string.
 _IMPLICIT = (
-    (re.compile(r"(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|True|TRUE|False|FALSE)\Z"),
-     "bool", "write true or false, or quote the text"),
+    (
+        re.compile(
+            r"(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|True|TRUE|False|FALSE)\Z"
+        ),
+        "bool",
+        "write true or false, or quote the text",
+    ),
     (re.compile(r"(?:~|null|Null|NULL)?\Z"), "null", "leave the field out instead of null"),
     (re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\Z"), "sexagesimal", "quote it"),
-    (re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?\Z"), "timestamp",
-     'quote timestamps: "2026-01-31T12:00:00Z"'),
-    (re.compile(r"[-+]?(?:0[0-7_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)\Z"), "octal",
-     "write a decimal integer, or quote it"),
-    (re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z"
-                r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+\Z"),
-     "float", "floats are not allowed: use an integer or a quoted string"),
+    (
+        re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?\Z"),
+        "timestamp",
+        'quote timestamps: "2026-01-31T12:00:00Z"',
+    ),
+    (
+        re.compile(r"[-+]?(?:0[0-7_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)\Z"),
+        "octal",
+        "write a decimal integer, or quote it",
+    ),
+    (
+        re.compile(
+            r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z"
+            r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+\Z"
+        ),
+        "float",
+        "floats are not allowed: use an integer or a quoted string",
+    ),
     (re.compile(r"[-+]?[0-9][0-9_]*\Z"), "integer", "write integers in plain decimal"),
     (re.compile(r"<<\Z|=\Z"), "merge", "quote it"),
 )
@@ -58,7 +74,7 @@ def _err(message: str, node: Node | None, code: str, hint: str | None = None) ->
     return RecordError(message, code=code, location=Location(line=line), hint=hint)
 
 
-class _Parser(CParser):  # type: ignore[misc]
+class _Parser(CParser):
     """libyaml's parser and composer with a resolver that knows only the JSON data model."""
 
     def descend_resolver(self, parent: Any, index: Any) -> None:
@@ -87,21 +103,35 @@ def _scan_events(text: str) -> None:
     """Refuse anchors, aliases and tags, reported at their line, before composing anything."""
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise _err("YAML aliases are not allowed", _Mark(event), "yaml-alias",
-                       "write the value out in full")
+            raise _err(
+                "YAML aliases are not allowed",
+                _Mark(event),
+                "yaml-alias",
+                "write the value out in full",
+            )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise _err(f"YAML anchor &{anchor} is not allowed", _Mark(event), "yaml-anchor",
-                       "write the value out in full")
+            raise _err(
+                f"YAML anchor &{anchor} is not allowed",
+                _Mark(event),
+                "yaml-anchor",
+                "write the value out in full",
+            )
         tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!" and not isinstance(
-            event, (yaml.DocumentStartEvent, yaml.StreamStartEvent)
+        if (
+            tag is not None
+            and tag != "!"
+            and not isinstance(event, (yaml.DocumentStartEvent, yaml.StreamStartEvent))
         ):
-            raise _err(f"YAML tag {tag} is not allowed", _Mark(event), "yaml-tag",
-                       "remove the tag; values are plain strings, integers, true or false")
+            raise _err(
+                f"YAML tag {tag} is not allowed",
+                _Mark(event),
+                "yaml-tag",
+                "remove the tag; values are plain strings, integers, true or false",
+            )
 
 
-class _Mark(Node):  # type: ignore[misc]
+class _Mark(Node):
     """Adapts an event to the ``start_mark`` interface ``_err`` reads."""
 
     def __init__(self, event: Any) -> None:
@@ -117,8 +147,12 @@ def _value(node: Node, depth: int) -> Any:
         if len(text) > limits.MAX_STRING:
             raise _err(f"string longer than {limits.MAX_STRING} characters", node, "yaml-size")
         if not unicodedata.is_normalized("NFC", text):
-            raise _err("string is not in Unicode NFC form", node, "yaml-not-nfc",
-                       "normalise the text to NFC (composed characters)")
+            raise _err(
+                "string is not in Unicode NFC form",
+                node,
+                "yaml-not-nfc",
+                "normalise the text to NFC (composed characters)",
+            )
         return text
     if tag == _T_INT:
         number = int(node.value)
@@ -129,12 +163,20 @@ def _value(node: Node, depth: int) -> Any:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag != _T_STR:
-                raise _err(f"mapping key {key_node.value!r} is not read as text", key_node,
-                           "yaml-key", "keys are field names; quote ambiguous ones")
+                raise _err(
+                    f"mapping key {key_node.value!r} is not read as text",
+                    key_node,
+                    "yaml-key",
+                    "keys are field names; quote ambiguous ones",
+                )
             key = key_node.value
             if key in out:
-                raise _err(f"duplicate key {key!r}", key_node, "yaml-duplicate-key",
-                           "each key may appear once")
+                raise _err(
+                    f"duplicate key {key!r}",
+                    key_node,
+                    "yaml-duplicate-key",
+                    "each key may appear once",
+                )
             out[key] = _value(value_node, depth + 1)
         return out
     if tag == _T_SEQ:
@@ -147,15 +189,20 @@ def _value(node: Node, depth: int) -> Any:
         code = "yaml-float" if what == "float" else f"yaml-implicit-{what}"
         return_msg = f"unquoted value {node.value!r} is read as YAML {what}, not text"
         raise _err(return_msg, node, code, hint)
-    raise _err(f"YAML tag {tag} is not allowed", node, "yaml-tag",
-               "remove the tag; values are plain strings, integers, true or false")
+    raise _err(
+        f"YAML tag {tag} is not allowed",
+        node,
+        "yaml-tag",
+        "remove the tag; values are plain strings, integers, true or false",
+    )
 
 
 def parse(data: bytes) -> dict[str, Any]:
     """Parse one ledger file strictly and return its mapping. Raises ``RecordError``."""
     if len(data) > limits.MAX_YAML_BYTES:
-        raise RecordError(f"file is {len(data)} bytes; the limit is {limits.MAX_YAML_BYTES}",
-                          code="yaml-size")
+        raise RecordError(
+            f"file is {len(data)} bytes; the limit is {limits.MAX_YAML_BYTES}", code="yaml-size"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -190,8 +237,9 @@ def _yaml_error(e: yaml.MarkedYAMLError) -> RecordError:
     mark = e.problem_mark or e.context_mark
     line = mark.line + 1 if mark is not None else None
     problem = e.problem or e.context or "syntax error"
-    return RecordError(f"not valid YAML: {problem}", code="yaml-syntax",
-                       location=Location(line=line))
+    return RecordError(
+        f"not valid YAML: {problem}", code="yaml-syntax", location=Location(line=line)
+    )
 
 
 def parse_canonical(data: bytes) -> dict[str, Any]:
@@ -201,7 +249,8 @@ def parse_canonical(data: bytes) -> dict[str, Any]:
     if data != expected:
         line = _first_difference(data, expected)
         raise RecordError(
-            "file is not in canonical form", code="yaml-not-canonical",
+            "file is not in canonical form",
+            code="yaml-not-canonical",
             location=Location(line=line),
             hint="rewrite it with `imageledger record fmt FILE` (keys sorted, 2-space indent)",
         )

@@ -50,8 +50,14 @@ class _Chain:
     def add(self, kind: str, at: str, signer: PrivateKey, /, **body: Any) -> str:
         self.seq += 1
         draft = {"schema": schemas.schema_id(kind), **body}
-        record = authoring.seal(draft, publisher=self.publisher, seq=self.seq, prev=self.prev,
-                                recorded_at=at, key=signer)
+        record = authoring.seal(
+            draft,
+            publisher=self.publisher,
+            seq=self.seq,
+            prev=self.prev,
+            recorded_at=at,
+            key=signer,
+        )
         self.prev = canonical.record_hash(record)
         self.files[f"{self.seq:06d}"] = record
         return f"{self.publisher}/{self.seq}"
@@ -59,28 +65,46 @@ class _Chain:
 
 def _image(name: str, *urls: str) -> dict[str, Any]:
     img = sample(name)
-    out: dict[str, Any] = {"sha256": img.sha256, "media_type": img.media_type,
-                           "width": img.width, "height": img.height, "size": img.size}
+    out: dict[str, Any] = {
+        "sha256": img.sha256,
+        "media_type": img.media_type,
+        "width": img.width,
+        "height": img.height,
+        "size": img.size,
+    }
     if urls:
         out["published_urls"] = list(urls)
     return out
 
 
-def _disclosure(image: dict[str, Any], source: str, *, person: bool, purposes: list[str],
-                jurisdictions: list[str], owner: str, licence: str = "all-rights-reserved",
-                system: dict[str, str] | None = None, visible: str = "none",
-                machine: list[str] | None = None, subjects: list[dict[str, str]] | None = None,
-                period: dict[str, str] | None = None, description: str | None = None,
-                actions: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def _disclosure(
+    image: dict[str, Any],
+    source: str,
+    *,
+    person: bool,
+    purposes: list[str],
+    jurisdictions: list[str],
+    owner: str,
+    licence: str = "all-rights-reserved",
+    system: dict[str, str] | None = None,
+    visible: str = "none",
+    machine: list[str] | None = None,
+    subjects: list[dict[str, str]] | None = None,
+    period: dict[str, str] | None = None,
+    description: str | None = None,
+    actions: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
     ai: dict[str, Any] = {"digital_source_type": DST + source, "resembles_real_person": person}
     if system:
         ai["system"] = system
     if actions:
         ai["actions"] = actions
     body: dict[str, Any] = {
-        "image": image, "ai": ai,
+        "image": image,
+        "ai": ai,
         "labels": {"visible": visible, "machine_readable": machine or []},
-        "purposes": purposes, "jurisdictions": jurisdictions,
+        "purposes": purposes,
+        "jurisdictions": jurisdictions,
         "rights": {"copyright_owner": owner, "licence": licence},
     }
     if subjects:
@@ -92,13 +116,25 @@ def _disclosure(image: dict[str, Any], source: str, *, person: bool, purposes: l
     return body
 
 
-def _consent(label: str, purposes: list[str], jurisdictions: list[str], valid: dict[str, str],
-             *, likeness: bool = True, training: bool = False, synthetic: bool = False,
-             basis: str = "gdpr-6-1-a", method: str = "electronic-signature",
-             withdrawal: str, notice: str) -> dict[str, Any]:
+def _consent(
+    label: str,
+    purposes: list[str],
+    jurisdictions: list[str],
+    valid: dict[str, str],
+    *,
+    likeness: bool = True,
+    training: bool = False,
+    synthetic: bool = False,
+    basis: str = "gdpr-6-1-a",
+    method: str = "electronic-signature",
+    withdrawal: str,
+    notice: str,
+) -> dict[str, Any]:
     return {
         "subject": {"commitment": subject_commitment(label)},
-        "purposes": purposes, "jurisdictions": jurisdictions, "valid": valid,
+        "purposes": purposes,
+        "jurisdictions": jurisdictions,
+        "valid": valid,
         "scope": {"likeness": likeness, "ai_training": training, "synthetic_likeness": synthetic},
         "legal_basis": basis,
         "collection": {"method": method, "withdrawal": withdrawal},
@@ -107,113 +143,327 @@ def _consent(label: str, purposes: list[str], jurisdictions: list[str], valid: d
     }
 
 
-def _attestation(auditor: str, scope: str, start: str, end: str, url: str,
-                 **summary: int) -> dict[str, Any]:
-    return {"auditor": {"name": auditor}, "scope": scope,
-            "period": {"from": start, "until": end},
-            "report": {"url": url, "sha256": hashlib.sha256(url.encode()).hexdigest()},
-            "summary": summary}
+def _attestation(
+    auditor: str, scope: str, start: str, end: str, url: str, **summary: int
+) -> dict[str, Any]:
+    return {
+        "auditor": {"name": auditor},
+        "scope": scope,
+        "period": {"from": start, "until": end},
+        "report": {"url": url, "sha256": hashlib.sha256(url.encode()).hexdigest()},
+        "summary": summary,
+    }
 
 
 def northwind(reg: dict[str, Any]) -> _Chain:
-    c, k1, k2 = _Chain("northwind", reg), demo_keys.publisher("northwind"), \
-        demo_keys.publisher("northwind", 1)
+    c, k1, k2 = (
+        _Chain("northwind", reg),
+        demo_keys.publisher("northwind"),
+        demo_keys.publisher("northwind", 1),
+    )
     owner = "Northwind Outfitters Ltd."
     wd = "https://northwind.example/privacy/withdraw"
     notice = "https://northwind.example/legal/model-consent-2026"
     system = {"name": "ExampleDiffusion", "version": "3.1", "provider": "Example AI Labs"}
-    m1 = c.add("consent", "2026-01-12T09:00:00Z", k1, **_consent(
-        "northwind-model-1", ["advertising", "marketing", "likeness-synthesis"], ["EU", "US-CA"],
-        {"from": "2026-01-12T00:00:00Z", "until": "2027-01-12T00:00:00Z"},
-        synthetic=True, withdrawal=wd, notice=notice, basis="gdpr-9-2-a"))
-    m2 = c.add("consent", "2026-01-20T10:30:00Z", k1, **_consent(
-        "northwind-model-2", ["advertising"], ["EU"],
-        {"from": "2026-01-20T00:00:00Z", "until": "2026-07-20T00:00:00Z"},
-        withdrawal=wd, notice=notice))
-    m3 = c.add("consent", "2026-02-02T14:00:00Z", k1, **_consent(
-        "northwind-model-3", ["advertising", "ai-model-training"], ["US-CA"],
-        {"from": "2026-02-01T00:00:00Z"}, training=True, basis="ccpa-opt-in",
-        withdrawal=wd, notice=notice))
-    c.add("disclosure", "2026-02-10T08:00:00Z", k1, **_disclosure(
-        _image("astronaut.png", "https://northwind.example/campaigns/spring/hero.png"),
-        "compositeWithTrainedAlgorithmicMedia", person=True,
-        purposes=["advertising"], jurisdictions=["EU", "US-CA"], owner=owner, system=system,
-        visible="eu-ai-icon", machine=["c2pa", "iptc-xmp"],
-        subjects=[{"basis": "consent", "consent": m1}],
-        period={"from": "2026-03-01T00:00:00Z", "until": "2026-09-30T00:00:00Z"},
-        description="Spring campaign hero: model photographed, background generated.",
-        actions=[{"action": "c2pa.created", "digital_source_type": DST + "digitalCapture"},
-                 {"action": "c2pa.edited",
-                  "digital_source_type": DST + "compositeWithTrainedAlgorithmicMedia"}]))
-    coffee = c.add("disclosure", "2026-02-11T08:00:00Z", k1, **_disclosure(
-        _image("coffee.png", "https://northwind.example/shop/cafe-set.png"), "digitalCapture",
-        person=False, purposes=["product-catalogue"], jurisdictions=["*"], owner=owner,
-        description="Product photograph of the café set, unretouched."))
-    c.add("disclosure", "2026-02-20T16:45:00Z", k1, **_disclosure(
-        _image("camera.png"), "algorithmicallyEnhanced", person=True,
-        purposes=["advertising"], jurisdictions=["EU"], owner=owner,
-        visible="text-caption", machine=["iptc-xmp"],
-        subjects=[{"basis": "consent", "consent": m2}],
-        period={"from": "2026-03-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"},
-        description="Heritage-range poster; denoised and sharpened."))
-    cat = c.add("disclosure", "2026-03-03T11:00:00Z", k1, **_disclosure(
-        _image("chelsea.png", "https://northwind.example/social/pets.png"),
-        "trainedAlgorithmicMedia", person=False, purposes=["social-media"],
-        jurisdictions=["EU", "US-CA"], owner=owner, system=system,
-        visible="eu-ai-icon", machine=["c2pa"], description="Generated pet-range teaser."))
-    c.add("audit-attestation", "2026-03-31T17:00:00Z", k1, **_attestation(
-        "Brightline Assurance LLP", "consent-compliance", "2026-01-01T00:00:00Z",
-        "2026-03-31T00:00:00Z", "https://brightline.example/reports/northwind-2026-q1",
-        disclosures_reviewed=4, consents_reviewed=3, findings=0))
-    c.add("consent-withdrawal", "2026-05-02T09:15:00Z", k1, consent=m2,
-          requested_at="2026-05-01T18:20:00Z", effective_at="2026-05-08T00:00:00Z")
-    c.add("correction", "2026-05-04T10:00:00Z", k1, ref=coffee,
-          reason="The catalogue photograph is licensed CC BY 4.0, not all rights reserved.",
-          corrected={"rights": {"copyright_owner": owner, "licence": "CC-BY-4.0"}})
-    c.add("key-rotation", "2026-06-01T00:00:00Z", k1,
-          new_key=format_verifier_key(k2.verifier), retire=[k1.verifier.ref],
-          reason="Scheduled yearly rotation.")
-    c.add("retraction", "2026-06-03T12:00:00Z", k2, ref=cat,
-          reason="Teaser withdrawn from all channels.", effective_at="2026-06-03T00:00:00Z")
-    c.add("disclosure", "2026-06-15T09:00:00Z", k2, **_disclosure(
-        _image("color.png"), "digitalArt", person=False, purposes=["marketing"],
-        jurisdictions=["EU"], owner=owner, visible="none", machine=["iptc-xmp"],
-        description="Colour-range swatch artwork."))
-    m4 = c.add("consent", "2026-07-01T13:00:00Z", k2, **_consent(
-        "northwind-model-4", ["advertising", "likeness-synthesis"], ["EU"],
-        {"from": "2026-07-01T00:00:00Z", "until": "2027-06-30T00:00:00Z"}, synthetic=True,
-        basis="gdpr-9-2-a", withdrawal=wd, notice=notice))
-    c.add("disclosure", "2026-07-10T08:30:00Z", k2, **_disclosure(
-        _image("motorcycle_left.png", "https://northwind.example/campaigns/ride/left.png"),
-        "compositeWithTrainedAlgorithmicMedia", person=True, purposes=["advertising"],
-        jurisdictions=["EU"], owner=owner, system=system, visible="eu-ai-icon",
-        machine=["c2pa", "iptc-xmp"], subjects=[{"basis": "consent", "consent": m4}],
-        period={"from": "2026-07-15T00:00:00Z"},
-        description="Ride campaign: generated rider in the consenting model's likeness."))
-    c.add("disclosure", "2026-08-01T08:30:00Z", k2, **_disclosure(
-        _image("logo.png"), "digitalArt", person=False, purposes=["marketing"],
-        jurisdictions=["*"], owner=owner, licence="all-rights-reserved",
-        description="Brand mark."))
-    c.add("audit-attestation", "2026-10-05T17:00:00Z", k2, **_attestation(
-        "Brightline Assurance LLP", "bias-representation", "2026-01-01T00:00:00Z",
-        "2026-09-30T00:00:00Z", "https://brightline.example/reports/northwind-2026-bias",
-        images_reviewed=9, people_depicted=3, synthetic_people=1))
-    c.add("consent", "2026-10-20T09:00:00Z", k2, **_consent(
-        "northwind-model-5", ["ai-model-training"], ["US-CA"],
-        {"from": "2026-10-20T00:00:00Z", "until": "2027-10-20T00:00:00Z"}, training=True,
-        likeness=False, basis="ccpa-opt-in", withdrawal=wd, notice=notice))
-    for index, (name, month) in enumerate((("coins.png", "11"), ("page.png", "11"),
-                                           ("clock_motion.png", "11"), ("cell.png", "11"))):
-        c.add("disclosure", f"2026-{month}-{index + 2:02d}T08:00:00Z", k2, **_disclosure(
-            _image(name), "trainedAlgorithmicMedia", person=False,
-            purposes=["advertising", "social-media"], jurisdictions=["EU", "US-CA"],
-            owner=owner, system=system, visible="eu-ai-icon", machine=["c2pa", "iptc-xmp"],
-            description=f"Winter campaign background plate {index + 1}, generated."))
-    c.add("disclosure", "2026-11-10T08:00:00Z", k2, **_disclosure(
-        _image("color.png"), "trainedAlgorithmicMedia", person=True,
-        purposes=["ai-model-training"], jurisdictions=["US-CA"], owner=owner, system=system,
-        visible="none", machine=["c2pa"], subjects=[{"basis": "consent", "consent": m3}],
-        description="Training-set preview built from the consenting model's session."))
+    m1 = c.add(
+        "consent",
+        "2026-01-12T09:00:00Z",
+        k1,
+        **_consent(
+            "northwind-model-1",
+            ["advertising", "marketing", "likeness-synthesis"],
+            ["EU", "US-CA"],
+            {"from": "2026-01-12T00:00:00Z", "until": "2027-01-12T00:00:00Z"},
+            synthetic=True,
+            withdrawal=wd,
+            notice=notice,
+            basis="gdpr-9-2-a",
+        ),
+    )
+    m2 = c.add(
+        "consent",
+        "2026-01-20T10:30:00Z",
+        k1,
+        **_consent(
+            "northwind-model-2",
+            ["advertising"],
+            ["EU"],
+            {"from": "2026-01-20T00:00:00Z", "until": "2026-07-20T00:00:00Z"},
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    m3 = c.add(
+        "consent",
+        "2026-02-02T14:00:00Z",
+        k1,
+        **_consent(
+            "northwind-model-3",
+            ["advertising", "ai-model-training"],
+            ["US-CA"],
+            {"from": "2026-02-01T00:00:00Z"},
+            training=True,
+            basis="ccpa-opt-in",
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-02-10T08:00:00Z",
+        k1,
+        **_disclosure(
+            _image("astronaut.png", "https://northwind.example/campaigns/spring/hero.png"),
+            "compositeWithTrainedAlgorithmicMedia",
+            person=True,
+            purposes=["advertising"],
+            jurisdictions=["EU", "US-CA"],
+            owner=owner,
+            system=system,
+            visible="eu-ai-icon",
+            machine=["c2pa", "iptc-xmp"],
+            subjects=[{"basis": "consent", "consent": m1}],
+            period={"from": "2026-03-01T00:00:00Z", "until": "2026-09-30T00:00:00Z"},
+            description="Spring campaign hero: model photographed, background generated.",
+            actions=[
+                {"action": "c2pa.created", "digital_source_type": DST + "digitalCapture"},
+                {
+                    "action": "c2pa.edited",
+                    "digital_source_type": DST + "compositeWithTrainedAlgorithmicMedia",
+                },
+            ],
+        ),
+    )
+    coffee = c.add(
+        "disclosure",
+        "2026-02-11T08:00:00Z",
+        k1,
+        **_disclosure(
+            _image("coffee.png", "https://northwind.example/shop/cafe-set.png"),
+            "digitalCapture",
+            person=False,
+            purposes=["product-catalogue"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Product photograph of the café set, unretouched.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-02-20T16:45:00Z",
+        k1,
+        **_disclosure(
+            _image("camera.png"),
+            "algorithmicallyEnhanced",
+            person=True,
+            purposes=["advertising"],
+            jurisdictions=["EU"],
+            owner=owner,
+            visible="text-caption",
+            machine=["iptc-xmp"],
+            subjects=[{"basis": "consent", "consent": m2}],
+            period={"from": "2026-03-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"},
+            description="Heritage-range poster; denoised and sharpened.",
+        ),
+    )
+    cat = c.add(
+        "disclosure",
+        "2026-03-03T11:00:00Z",
+        k1,
+        **_disclosure(
+            _image("chelsea.png", "https://northwind.example/social/pets.png"),
+            "trainedAlgorithmicMedia",
+            person=False,
+            purposes=["social-media"],
+            jurisdictions=["EU", "US-CA"],
+            owner=owner,
+            system=system,
+            visible="eu-ai-icon",
+            machine=["c2pa"],
+            description="Generated pet-range teaser.",
+        ),
+    )
+    c.add(
+        "audit-attestation",
+        "2026-03-31T17:00:00Z",
+        k1,
+        **_attestation(
+            "Brightline Assurance LLP",
+            "consent-compliance",
+            "2026-01-01T00:00:00Z",
+            "2026-03-31T00:00:00Z",
+            "https://brightline.example/reports/northwind-2026-q1",
+            disclosures_reviewed=4,
+            consents_reviewed=3,
+            findings=0,
+        ),
+    )
+    c.add(
+        "consent-withdrawal",
+        "2026-05-02T09:15:00Z",
+        k1,
+        consent=m2,
+        requested_at="2026-05-01T18:20:00Z",
+        effective_at="2026-05-08T00:00:00Z",
+    )
+    c.add(
+        "correction",
+        "2026-05-04T10:00:00Z",
+        k1,
+        ref=coffee,
+        reason="The catalogue photograph is licensed CC BY 4.0, not all rights reserved.",
+        corrected={"rights": {"copyright_owner": owner, "licence": "CC-BY-4.0"}},
+    )
+    c.add(
+        "key-rotation",
+        "2026-06-01T00:00:00Z",
+        k1,
+        new_key=format_verifier_key(k2.verifier),
+        retire=[k1.verifier.ref],
+        reason="Scheduled yearly rotation.",
+    )
+    c.add(
+        "retraction",
+        "2026-06-03T12:00:00Z",
+        k2,
+        ref=cat,
+        reason="Teaser withdrawn from all channels.",
+        effective_at="2026-06-03T00:00:00Z",
+    )
+    c.add(
+        "disclosure",
+        "2026-06-15T09:00:00Z",
+        k2,
+        **_disclosure(
+            _image("color.png"),
+            "digitalArt",
+            person=False,
+            purposes=["marketing"],
+            jurisdictions=["EU"],
+            owner=owner,
+            visible="none",
+            machine=["iptc-xmp"],
+            description="Colour-range swatch artwork.",
+        ),
+    )
+    m4 = c.add(
+        "consent",
+        "2026-07-01T13:00:00Z",
+        k2,
+        **_consent(
+            "northwind-model-4",
+            ["advertising", "likeness-synthesis"],
+            ["EU"],
+            {"from": "2026-07-01T00:00:00Z", "until": "2027-06-30T00:00:00Z"},
+            synthetic=True,
+            basis="gdpr-9-2-a",
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-07-10T08:30:00Z",
+        k2,
+        **_disclosure(
+            _image("motorcycle_left.png", "https://northwind.example/campaigns/ride/left.png"),
+            "compositeWithTrainedAlgorithmicMedia",
+            person=True,
+            purposes=["advertising"],
+            jurisdictions=["EU"],
+            owner=owner,
+            system=system,
+            visible="eu-ai-icon",
+            machine=["c2pa", "iptc-xmp"],
+            subjects=[{"basis": "consent", "consent": m4}],
+            period={"from": "2026-07-15T00:00:00Z"},
+            description="Ride campaign: generated rider in the consenting model's likeness.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-08-01T08:30:00Z",
+        k2,
+        **_disclosure(
+            _image("logo.png"),
+            "digitalArt",
+            person=False,
+            purposes=["marketing"],
+            jurisdictions=["*"],
+            owner=owner,
+            licence="all-rights-reserved",
+            description="Brand mark.",
+        ),
+    )
+    c.add(
+        "audit-attestation",
+        "2026-10-05T17:00:00Z",
+        k2,
+        **_attestation(
+            "Brightline Assurance LLP",
+            "bias-representation",
+            "2026-01-01T00:00:00Z",
+            "2026-09-30T00:00:00Z",
+            "https://brightline.example/reports/northwind-2026-bias",
+            images_reviewed=9,
+            people_depicted=3,
+            synthetic_people=1,
+        ),
+    )
+    c.add(
+        "consent",
+        "2026-10-20T09:00:00Z",
+        k2,
+        **_consent(
+            "northwind-model-5",
+            ["ai-model-training"],
+            ["US-CA"],
+            {"from": "2026-10-20T00:00:00Z", "until": "2027-10-20T00:00:00Z"},
+            training=True,
+            likeness=False,
+            basis="ccpa-opt-in",
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    for index, (name, month) in enumerate(
+        (("coins.png", "11"), ("page.png", "11"), ("clock_motion.png", "11"), ("cell.png", "11"))
+    ):
+        c.add(
+            "disclosure",
+            f"2026-{month}-{index + 2:02d}T08:00:00Z",
+            k2,
+            **_disclosure(
+                _image(name),
+                "trainedAlgorithmicMedia",
+                person=False,
+                purposes=["advertising", "social-media"],
+                jurisdictions=["EU", "US-CA"],
+                owner=owner,
+                system=system,
+                visible="eu-ai-icon",
+                machine=["c2pa", "iptc-xmp"],
+                description=f"Winter campaign background plate {index + 1}, generated.",
+            ),
+        )
+    c.add(
+        "disclosure",
+        "2026-11-10T08:00:00Z",
+        k2,
+        **_disclosure(
+            _image("color.png"),
+            "trainedAlgorithmicMedia",
+            person=True,
+            purposes=["ai-model-training"],
+            jurisdictions=["US-CA"],
+            owner=owner,
+            system=system,
+            visible="none",
+            machine=["c2pa"],
+            subjects=[{"basis": "consent", "consent": m3}],
+            description="Training-set preview built from the consenting model's session.",
+        ),
+    )
     return c
 
 
@@ -223,75 +473,253 @@ def harbourlight(reg: dict[str, Any]) -> _Chain:
     owner = "Harbourlight Press Agency"
     wd = "https://harbourlight.example/contributors/withdraw"
     notice = "https://harbourlight.example/legal/subject-release-v3"
-    launch = c.add("disclosure", "2026-01-08T06:00:00Z", primary, **_disclosure(
-        _image("rocket.jpg", "https://harbourlight.example/wire/2026/launch.jpg"),
-        "digitalCapture", person=False, purposes=["editorial"], jurisdictions=["*"],
-        owner=owner, licence="https://harbourlight.example/licensing/editorial",
-        description="Wire photograph of a launch; no alteration beyond cropping."))
-    c.add("disclosure", "2026-01-15T06:00:00Z", primary, **_disclosure(
-        _image("hubble_deep_field.jpg", "https://harbourlight.example/wire/2026/deep-field.jpg"),
-        "algorithmicallyEnhanced", person=False, purposes=["editorial"], jurisdictions=["*"],
-        owner="Public domain (NASA/ESA)", licence="public-domain", visible="text-caption",
-        description="Survey image, contrast-stretched for print."))
-    c.add("disclosure", "2026-02-01T07:30:00Z", primary, **_disclosure(
-        _image("coins.png"), "digitalCapture", person=False, purposes=["editorial", "archival"],
-        jurisdictions=["*"], owner=owner, description="Archive photograph of a coin hoard."))
-    s1 = c.add("consent", "2026-02-14T12:00:00Z", primary, **_consent(
-        "harbourlight-subject-1", ["editorial", "stock-licensing"], ["EU", "GB"],
-        {"from": "2026-02-14T00:00:00Z", "until": "2028-02-14T00:00:00Z"},
-        withdrawal=wd, notice=notice, method="written"))
-    portrait = c.add("disclosure", "2026-02-20T07:00:00Z", primary, **_disclosure(
-        _image("page.png"), "print", person=False, purposes=["archival"], jurisdictions=["*"],
-        owner=owner, description="Scan of a printed page from the 1962 archive."))
-    c.add("disclosure", "2026-03-02T07:00:00Z", primary, **_disclosure(
-        _image("text.png"), "screenCapture", person=False, purposes=["editorial"],
-        jurisdictions=["*"], owner=owner, description="Screenshot illustrating a news story."))
-    c.add("disclosure", "2026-03-20T07:00:00Z", primary, **_disclosure(
-        _image("horse.png"), "humanEdits", person=False, purposes=["editorial"],
-        jurisdictions=["EU", "GB"], owner=owner, subjects=[],
-        description="Silhouette illustration cut out by a picture editor."))
-    c.add("key-revocation", "2026-04-02T08:00:00Z", backup,
-          key=primary.verifier.ref, compromised_at="2026-04-01T00:00:00Z",
-          reason="Laptop holding the primary key was stolen on 2026-04-01.")
-    c.add("correction", "2026-04-03T09:00:00Z", backup, ref=portrait,
-          reason="The scan is of a 1961 page, not 1962.",
-          corrected={"description": "Scan of a printed page from the 1961 archive."})
-    c.add("disclosure", "2026-04-10T07:00:00Z", backup, **_disclosure(
-        _image("clock_motion.png"), "computationalCapture", person=False,
-        purposes=["editorial"], jurisdictions=["*"], owner=owner,
-        description="Long exposure; in-camera computational stacking."))
-    c.add("audit-attestation", "2026-04-30T17:00:00Z", backup, **_attestation(
-        "Meridian Media Audit", "labelling", "2026-01-01T00:00:00Z", "2026-03-31T00:00:00Z",
-        "https://meridian.example/audits/harbourlight-q1", images_reviewed=6, unlabelled=0))
-    c.add("disclosure", "2026-05-12T07:00:00Z", backup, **_disclosure(
-        _image("retina.jpg"), "dataDrivenMedia", person=False, purposes=["editorial", "research"],
-        jurisdictions=["*"], owner="Fictional Eye Institute", licence="CC-BY-4.0",
-        description="Fundus photograph supplied for a health feature."))
-    c.add("retraction", "2026-06-01T10:00:00Z", backup, ref=launch,
-          reason="Misattributed: the photograph was not ours to distribute.",
-          effective_at="2026-06-01T00:00:00Z")
-    c.add("disclosure", "2026-06-20T07:00:00Z", backup, **_disclosure(
-        _image("ihc.png"), "digitalCapture", person=False, purposes=["editorial"],
-        jurisdictions=["*"], owner="Fictional Pathology Lab", licence="CC-BY-4.0",
-        description="Micrograph for a science explainer."))
-    c.add("disclosure", "2026-07-14T07:00:00Z", backup, **_disclosure(
-        _image("astronaut.png"), "digitalCapture", person=True, purposes=["editorial"],
-        jurisdictions=["*"], owner="Public domain (NASA)", licence="public-domain",
-        subjects=[{"basis": "public-figure"}],
-        description="Official portrait used in an anniversary story."))
-    c.add("disclosure", "2026-08-03T07:00:00Z", backup, **_disclosure(
-        _image("camera.png"), "negativeFilm", person=True, purposes=["editorial", "stock-licensing"],
-        jurisdictions=["EU", "GB"], owner=owner, subjects=[{"basis": "consent", "consent": s1}],
-        description="Scan of a 1980s negative from the agency archive."))
+    launch = c.add(
+        "disclosure",
+        "2026-01-08T06:00:00Z",
+        primary,
+        **_disclosure(
+            _image("rocket.jpg", "https://harbourlight.example/wire/2026/launch.jpg"),
+            "digitalCapture",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner=owner,
+            licence="https://harbourlight.example/licensing/editorial",
+            description="Wire photograph of a launch; no alteration beyond cropping.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-01-15T06:00:00Z",
+        primary,
+        **_disclosure(
+            _image(
+                "hubble_deep_field.jpg", "https://harbourlight.example/wire/2026/deep-field.jpg"
+            ),
+            "algorithmicallyEnhanced",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner="Public domain (NASA/ESA)",
+            licence="public-domain",
+            visible="text-caption",
+            description="Survey image, contrast-stretched for print.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-02-01T07:30:00Z",
+        primary,
+        **_disclosure(
+            _image("coins.png"),
+            "digitalCapture",
+            person=False,
+            purposes=["editorial", "archival"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Archive photograph of a coin hoard.",
+        ),
+    )
+    s1 = c.add(
+        "consent",
+        "2026-02-14T12:00:00Z",
+        primary,
+        **_consent(
+            "harbourlight-subject-1",
+            ["editorial", "stock-licensing"],
+            ["EU", "GB"],
+            {"from": "2026-02-14T00:00:00Z", "until": "2028-02-14T00:00:00Z"},
+            withdrawal=wd,
+            notice=notice,
+            method="written",
+        ),
+    )
+    portrait = c.add(
+        "disclosure",
+        "2026-02-20T07:00:00Z",
+        primary,
+        **_disclosure(
+            _image("page.png"),
+            "print",
+            person=False,
+            purposes=["archival"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Scan of a printed page from the 1962 archive.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-03-02T07:00:00Z",
+        primary,
+        **_disclosure(
+            _image("text.png"),
+            "screenCapture",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Screenshot illustrating a news story.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-03-20T07:00:00Z",
+        primary,
+        **_disclosure(
+            _image("horse.png"),
+            "humanEdits",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["EU", "GB"],
+            owner=owner,
+            subjects=[],
+            description="Silhouette illustration cut out by a picture editor.",
+        ),
+    )
+    c.add(
+        "key-revocation",
+        "2026-04-02T08:00:00Z",
+        backup,
+        key=primary.verifier.ref,
+        compromised_at="2026-04-01T00:00:00Z",
+        reason="Laptop holding the primary key was stolen on 2026-04-01.",
+    )
+    c.add(
+        "correction",
+        "2026-04-03T09:00:00Z",
+        backup,
+        ref=portrait,
+        reason="The scan is of a 1961 page, not 1962.",
+        corrected={"description": "Scan of a printed page from the 1961 archive."},
+    )
+    c.add(
+        "disclosure",
+        "2026-04-10T07:00:00Z",
+        backup,
+        **_disclosure(
+            _image("clock_motion.png"),
+            "computationalCapture",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Long exposure; in-camera computational stacking.",
+        ),
+    )
+    c.add(
+        "audit-attestation",
+        "2026-04-30T17:00:00Z",
+        backup,
+        **_attestation(
+            "Meridian Media Audit",
+            "labelling",
+            "2026-01-01T00:00:00Z",
+            "2026-03-31T00:00:00Z",
+            "https://meridian.example/audits/harbourlight-q1",
+            images_reviewed=6,
+            unlabelled=0,
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-05-12T07:00:00Z",
+        backup,
+        **_disclosure(
+            _image("retina.jpg"),
+            "dataDrivenMedia",
+            person=False,
+            purposes=["editorial", "research"],
+            jurisdictions=["*"],
+            owner="Fictional Eye Institute",
+            licence="CC-BY-4.0",
+            description="Fundus photograph supplied for a health feature.",
+        ),
+    )
+    c.add(
+        "retraction",
+        "2026-06-01T10:00:00Z",
+        backup,
+        ref=launch,
+        reason="Misattributed: the photograph was not ours to distribute.",
+        effective_at="2026-06-01T00:00:00Z",
+    )
+    c.add(
+        "disclosure",
+        "2026-06-20T07:00:00Z",
+        backup,
+        **_disclosure(
+            _image("ihc.png"),
+            "digitalCapture",
+            person=False,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner="Fictional Pathology Lab",
+            licence="CC-BY-4.0",
+            description="Micrograph for a science explainer.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-07-14T07:00:00Z",
+        backup,
+        **_disclosure(
+            _image("astronaut.png"),
+            "digitalCapture",
+            person=True,
+            purposes=["editorial"],
+            jurisdictions=["*"],
+            owner="Public domain (NASA)",
+            licence="public-domain",
+            subjects=[{"basis": "public-figure"}],
+            description="Official portrait used in an anniversary story.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-08-03T07:00:00Z",
+        backup,
+        **_disclosure(
+            _image("camera.png"),
+            "negativeFilm",
+            person=True,
+            purposes=["editorial", "stock-licensing"],
+            jurisdictions=["EU", "GB"],
+            owner=owner,
+            subjects=[{"basis": "consent", "consent": s1}],
+            description="Scan of a 1980s negative from the agency archive.",
+        ),
+    )
     for index, name in enumerate(("rocket.jpg", "coins.png", "text.png")):
-        c.add("disclosure", f"2026-09-{index + 1:02d}T06:00:00Z", backup, **_disclosure(
-            _image(name), "digitalCapture", person=False, purposes=["editorial"],
-            jurisdictions=["*"], owner=owner,
-            description=f"Wire photograph {index + 1} of the September series, unaltered."))
-    c.add("audit-attestation", "2026-10-30T17:00:00Z", backup, **_attestation(
-        "Meridian Media Audit", "consent-compliance", "2026-01-01T00:00:00Z",
-        "2026-09-30T00:00:00Z", "https://meridian.example/audits/harbourlight-consent",
-        consents_reviewed=1, disclosures_reviewed=11, findings=0))
+        c.add(
+            "disclosure",
+            f"2026-09-{index + 1:02d}T06:00:00Z",
+            backup,
+            **_disclosure(
+                _image(name),
+                "digitalCapture",
+                person=False,
+                purposes=["editorial"],
+                jurisdictions=["*"],
+                owner=owner,
+                description=f"Wire photograph {index + 1} of the September series, unaltered.",
+            ),
+        )
+    c.add(
+        "audit-attestation",
+        "2026-10-30T17:00:00Z",
+        backup,
+        **_attestation(
+            "Meridian Media Audit",
+            "consent-compliance",
+            "2026-01-01T00:00:00Z",
+            "2026-09-30T00:00:00Z",
+            "https://meridian.example/audits/harbourlight-consent",
+            consents_reviewed=1,
+            disclosures_reviewed=11,
+            findings=0,
+        ),
+    )
     return c
 
 
@@ -302,82 +730,243 @@ def emberforge(reg: dict[str, Any]) -> _Chain:
     wd = "https://emberforge.example/talent/withdraw"
     notice = "https://emberforge.example/legal/likeness-licence"
     system = {"name": "ForgeGen", "version": "2.4", "provider": "Emberforge Games Oy"}
-    actor = c.add("consent", "2026-01-05T10:00:00Z", key, **_consent(
-        "emberforge-actor-1", ["entertainment", "likeness-synthesis", "ai-model-training"],
-        ["EU", "US-CA", "JP"], {"from": "2026-01-05T00:00:00Z", "until": "2027-12-31T00:00:00Z"},
-        training=True, synthetic=True, basis="contract", withdrawal=wd, notice=notice))
-    first = c.add("disclosure", "2026-01-25T12:00:00Z", key, **_disclosure(
-        _image("cell.png"), "trainedAlgorithmicMedia", person=False, purposes=["entertainment"],
-        jurisdictions=["EU", "US-CA", "JP"], owner=owner, system=system,
-        visible="content-credentials-icon", machine=["c2pa"],
-        description="Generated texture for the Ember Caves level."))
-    c.add("disclosure", "2026-02-05T12:00:00Z", key, **_disclosure(
-        _image("microaneurysms.png"), "trainedAlgorithmicMedia", person=False,
-        purposes=["entertainment"], jurisdictions=["EU", "US-CA"], owner=owner, system=system,
-        visible="content-credentials-icon", machine=["c2pa", "invisible-watermark"],
-        description="Generated spore-map texture."))
-    c.add("disclosure", "2026-02-28T12:00:00Z", key, **_disclosure(
-        _image("chelsea.png"), "compositeSynthetic", person=False, purposes=["entertainment"],
-        jurisdictions=["EU"], owner=owner, visible="none", machine=["iptc-xmp"],
-        description="Reference photograph composited into a loading screen."))
-    c.add("key-rotation", "2026-03-15T09:00:00Z", demo_keys.operator(),
-          new_key=format_verifier_key(recovered.verifier), retire=[key.verifier.ref],
-          reason="Studio key lost in a disk failure; operator-assisted recovery after "
-                 "domain verification.")
-    c.add("disclosure", "2026-04-01T12:00:00Z", recovered, **_disclosure(
-        _image("astronaut.png"), "trainedAlgorithmicMedia", person=True,
-        purposes=["entertainment", "likeness-synthesis"], jurisdictions=["EU", "US-CA"],
-        owner=owner, system=system, visible="eu-ai-icon", machine=["c2pa", "iptc-xmp"],
-        subjects=[{"basis": "consent", "consent": actor}],
-        description="Generated character portrait in the contracted actor's likeness."))
-    c.add("disclosure", "2026-04-20T12:00:00Z", recovered, **_disclosure(
-        _image("hubble_deep_field.jpg"), "compositeWithTrainedAlgorithmicMedia", person=False,
-        purposes=["entertainment"], jurisdictions=["*"], owner=owner, system=system,
-        visible="content-credentials-icon", machine=["c2pa"],
-        description="Skybox: survey photograph extended with generated fill."))
-    c.add("correction", "2026-05-01T12:00:00Z", recovered, ref=first,
-          reason="The texture was also shipped in Japan.",
-          corrected={"jurisdictions": ["EU", "US-CA", "JP"]})
-    c.add("audit-attestation", "2026-06-30T17:00:00Z", recovered, **_attestation(
-        "Northstar Responsible AI Review", "bias-representation", "2026-01-01T00:00:00Z",
-        "2026-06-30T00:00:00Z", "https://northstar.example/reviews/emberforge-h1",
-        characters_reviewed=42, generated_characters=31))
-    actor2 = c.add("consent", "2026-07-02T10:00:00Z", recovered, **_consent(
-        "emberforge-actor-2", ["entertainment", "likeness-synthesis"], ["EU"],
-        {"from": "2026-07-01T00:00:00Z", "until": "2026-10-31T00:00:00Z"}, synthetic=True,
-        basis="contract", withdrawal=wd, notice=notice))
-    c.add("disclosure", "2026-07-20T12:00:00Z", recovered, **_disclosure(
-        _image("coffee.png"), "trainedAlgorithmicMedia", person=True,
-        purposes=["entertainment"], jurisdictions=["EU"], owner=owner, system=system,
-        visible="eu-ai-icon", machine=["c2pa"],
-        subjects=[{"basis": "consent", "consent": actor2}],
-        period={"from": "2026-08-01T00:00:00Z", "until": "2026-12-31T00:00:00Z"},
-        description="In-game café scene with a generated barista in the second actor's "
-                    "likeness."))
-    c.add("consent-withdrawal", "2026-09-10T09:00:00Z", recovered, consent=actor2,
-          requested_at="2026-08-01T09:00:00Z", effective_at="2026-09-10T00:00:00Z")
-    c.add("retraction", "2026-09-12T09:00:00Z", recovered, ref="emberforge/11",
-          reason="Barista character removed in patch 1.4 after the withdrawal.",
-          effective_at="2026-09-12T00:00:00Z")
-    c.add("disclosure", "2026-10-01T12:00:00Z", recovered, **_disclosure(
-        _image("horse.png"), "digitalArt", person=False, purposes=["entertainment"],
-        jurisdictions=["*"], owner=owner, description="Hand-drawn mount silhouette."))
+    actor = c.add(
+        "consent",
+        "2026-01-05T10:00:00Z",
+        key,
+        **_consent(
+            "emberforge-actor-1",
+            ["entertainment", "likeness-synthesis", "ai-model-training"],
+            ["EU", "US-CA", "JP"],
+            {"from": "2026-01-05T00:00:00Z", "until": "2027-12-31T00:00:00Z"},
+            training=True,
+            synthetic=True,
+            basis="contract",
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    first = c.add(
+        "disclosure",
+        "2026-01-25T12:00:00Z",
+        key,
+        **_disclosure(
+            _image("cell.png"),
+            "trainedAlgorithmicMedia",
+            person=False,
+            purposes=["entertainment"],
+            jurisdictions=["EU", "US-CA", "JP"],
+            owner=owner,
+            system=system,
+            visible="content-credentials-icon",
+            machine=["c2pa"],
+            description="Generated texture for the Ember Caves level.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-02-05T12:00:00Z",
+        key,
+        **_disclosure(
+            _image("microaneurysms.png"),
+            "trainedAlgorithmicMedia",
+            person=False,
+            purposes=["entertainment"],
+            jurisdictions=["EU", "US-CA"],
+            owner=owner,
+            system=system,
+            visible="content-credentials-icon",
+            machine=["c2pa", "invisible-watermark"],
+            description="Generated spore-map texture.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-02-28T12:00:00Z",
+        key,
+        **_disclosure(
+            _image("chelsea.png"),
+            "compositeSynthetic",
+            person=False,
+            purposes=["entertainment"],
+            jurisdictions=["EU"],
+            owner=owner,
+            visible="none",
+            machine=["iptc-xmp"],
+            description="Reference photograph composited into a loading screen.",
+        ),
+    )
+    c.add(
+        "key-rotation",
+        "2026-03-15T09:00:00Z",
+        demo_keys.operator(),
+        new_key=format_verifier_key(recovered.verifier),
+        retire=[key.verifier.ref],
+        reason="Studio key lost in a disk failure; operator-assisted recovery after "
+        "domain verification.",
+    )
+    c.add(
+        "disclosure",
+        "2026-04-01T12:00:00Z",
+        recovered,
+        **_disclosure(
+            _image("astronaut.png"),
+            "trainedAlgorithmicMedia",
+            person=True,
+            purposes=["entertainment", "likeness-synthesis"],
+            jurisdictions=["EU", "US-CA"],
+            owner=owner,
+            system=system,
+            visible="eu-ai-icon",
+            machine=["c2pa", "iptc-xmp"],
+            subjects=[{"basis": "consent", "consent": actor}],
+            description="Generated character portrait in the contracted actor's likeness.",
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-04-20T12:00:00Z",
+        recovered,
+        **_disclosure(
+            _image("hubble_deep_field.jpg"),
+            "compositeWithTrainedAlgorithmicMedia",
+            person=False,
+            purposes=["entertainment"],
+            jurisdictions=["*"],
+            owner=owner,
+            system=system,
+            visible="content-credentials-icon",
+            machine=["c2pa"],
+            description="Skybox: survey photograph extended with generated fill.",
+        ),
+    )
+    c.add(
+        "correction",
+        "2026-05-01T12:00:00Z",
+        recovered,
+        ref=first,
+        reason="The texture was also shipped in Japan.",
+        corrected={"jurisdictions": ["EU", "US-CA", "JP"]},
+    )
+    c.add(
+        "audit-attestation",
+        "2026-06-30T17:00:00Z",
+        recovered,
+        **_attestation(
+            "Northstar Responsible AI Review",
+            "bias-representation",
+            "2026-01-01T00:00:00Z",
+            "2026-06-30T00:00:00Z",
+            "https://northstar.example/reviews/emberforge-h1",
+            characters_reviewed=42,
+            generated_characters=31,
+        ),
+    )
+    actor2 = c.add(
+        "consent",
+        "2026-07-02T10:00:00Z",
+        recovered,
+        **_consent(
+            "emberforge-actor-2",
+            ["entertainment", "likeness-synthesis"],
+            ["EU"],
+            {"from": "2026-07-01T00:00:00Z", "until": "2026-10-31T00:00:00Z"},
+            synthetic=True,
+            basis="contract",
+            withdrawal=wd,
+            notice=notice,
+        ),
+    )
+    c.add(
+        "disclosure",
+        "2026-07-20T12:00:00Z",
+        recovered,
+        **_disclosure(
+            _image("coffee.png"),
+            "trainedAlgorithmicMedia",
+            person=True,
+            purposes=["entertainment"],
+            jurisdictions=["EU"],
+            owner=owner,
+            system=system,
+            visible="eu-ai-icon",
+            machine=["c2pa"],
+            subjects=[{"basis": "consent", "consent": actor2}],
+            period={"from": "2026-08-01T00:00:00Z", "until": "2026-12-31T00:00:00Z"},
+            description="In-game café scene with a generated barista in the second actor's "
+            "likeness.",
+        ),
+    )
+    c.add(
+        "consent-withdrawal",
+        "2026-09-10T09:00:00Z",
+        recovered,
+        consent=actor2,
+        requested_at="2026-08-01T09:00:00Z",
+        effective_at="2026-09-10T00:00:00Z",
+    )
+    c.add(
+        "retraction",
+        "2026-09-12T09:00:00Z",
+        recovered,
+        ref="emberforge/11",
+        reason="Barista character removed in patch 1.4 after the withdrawal.",
+        effective_at="2026-09-12T00:00:00Z",
+    )
+    c.add(
+        "disclosure",
+        "2026-10-01T12:00:00Z",
+        recovered,
+        **_disclosure(
+            _image("horse.png"),
+            "digitalArt",
+            person=False,
+            purposes=["entertainment"],
+            jurisdictions=["*"],
+            owner=owner,
+            description="Hand-drawn mount silhouette.",
+        ),
+    )
     for index, name in enumerate(("microaneurysms.png", "ihc.png", "retina.jpg")):
-        c.add("disclosure", f"2026-11-{index + 2:02d}T12:00:00Z", recovered, **_disclosure(
-            _image(name), "trainedAlgorithmicMedia", person=False, purposes=["entertainment"],
-            jurisdictions=["*"], owner=owner, system=system,
-            visible="content-credentials-icon", machine=["c2pa"],
-            description=f"Generated terrain texture {index + 1} for the winter update."))
+        c.add(
+            "disclosure",
+            f"2026-11-{index + 2:02d}T12:00:00Z",
+            recovered,
+            **_disclosure(
+                _image(name),
+                "trainedAlgorithmicMedia",
+                person=False,
+                purposes=["entertainment"],
+                jurisdictions=["*"],
+                owner=owner,
+                system=system,
+                visible="content-credentials-icon",
+                machine=["c2pa"],
+                description=f"Generated terrain texture {index + 1} for the winter update.",
+            ),
+        )
     return c
 
 
 PUBLISHERS = {
-    "northwind": ("Northwind Outfitters Ltd.", "northwind.example", northwind,
-                  "Clothing retailer; ad campaigns with models, some AI-composited."),
-    "harbourlight": ("Harbourlight Press Agency", "harbourlight.example", harbourlight,
-                     "News and photo agency; wire and archive photographs."),
-    "emberforge": ("Emberforge Games Oy", "emberforge.example", emberforge,
-                   "Game studio using generative AI for textures and characters."),
+    "northwind": (
+        "Northwind Outfitters Ltd.",
+        "northwind.example",
+        northwind,
+        "Clothing retailer; ad campaigns with models, some AI-composited.",
+    ),
+    "harbourlight": (
+        "Harbourlight Press Agency",
+        "harbourlight.example",
+        harbourlight,
+        "News and photo agency; wire and archive photographs.",
+    ),
+    "emberforge": (
+        "Emberforge Games Oy",
+        "emberforge.example",
+        emberforge,
+        "Game studio using generative AI for textures and characters.",
+    ),
 }
 
 
@@ -399,11 +988,19 @@ def build() -> dict[str, bytes]:
     files = {"ledger/ledger.yaml": strict_yaml.dump(ledger_config()).encode()}
     operator = demo_keys.operator()
     for index, (publisher, (name, domain, story, about)) in enumerate(PUBLISHERS.items()):
-        keys = [format_verifier_key(demo_keys.publisher(publisher, i).verifier)
-                for i in range(2 if publisher == "harbourlight" else 1)]
+        keys = [
+            format_verifier_key(demo_keys.publisher(publisher, i).verifier)
+            for i in range(2 if publisher == "harbourlight" else 1)
+        ]
         reg = authoring.registration(
-            publisher, name=name, domain=domain, contact=f"mailto:ledger@{domain}", keys=keys,
-            admitted_at=f"2026-01-0{index + 1}T00:00:00Z", description=about)
+            publisher,
+            name=name,
+            domain=domain,
+            contact=f"mailto:ledger@{domain}",
+            keys=keys,
+            admitted_at=f"2026-01-0{index + 1}T00:00:00Z",
+            description=about,
+        )
         reg = authoring.sign_registration(reg, operator, demo_keys.publisher(publisher))
         files[f"ledger/publishers/{publisher}/publisher.yaml"] = authoring.render(reg)
         for stem, record in story(reg).files.items():

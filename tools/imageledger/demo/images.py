@@ -13,10 +13,24 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}
 # Disclosed in the demo ledger. The others in skimage.data stay out, so that looking
 # them up is a true negative: brick, gravel, grass, moon, motorcycle_right.
 DISCLOSED = (
-    "astronaut.png", "camera.png", "chelsea.png", "coffee.png", "rocket.jpg",
-    "hubble_deep_field.jpg", "coins.png", "page.png", "text.png", "horse.png",
-    "color.png", "clock_motion.png", "retina.jpg", "ihc.png", "motorcycle_left.png",
-    "logo.png", "cell.png", "microaneurysms.png",
+    "astronaut.png",
+    "camera.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "hubble_deep_field.jpg",
+    "coins.png",
+    "page.png",
+    "text.png",
+    "horse.png",
+    "color.png",
+    "clock_motion.png",
+    "retina.jpg",
+    "ihc.png",
+    "motorcycle_left.png",
+    "logo.png",
+    "cell.png",
+    "microaneurysms.png",
 )
 UNDISCLOSED = ("brick.png", "gravel.png", "grass.png", "moon.png", "motorcycle_right.png")
 
@@ -43,5 +57,12 @@ def sample(name: str) -> SampleImage:
     data = path.read_bytes()
     with Image.open(path) as image:
         width, height = image.size
-    return SampleImage(name, path, hashlib.sha256(data).hexdigest(),
-                       MEDIA_TYPES[path.suffix], width, height, len(data))
+    return SampleImage(
+        name,
+        path,
+        hashlib.sha256(data).hexdigest(),
+        MEDIA_TYPES[path.suffix],
+        width,
+        height,
+        len(data),
+    )

@@ -17,15 +17,22 @@ def read_bounded(path: Path, limit: int = limits.MAX_YAML_BYTES) -> bytes:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > limit:
-                raise StorageError(f"file is {size} bytes; the limit is {limit}",
-                                   code="file-too-large", location=Location(str(path)))
+                raise StorageError(
+                    f"file is {size} bytes; the limit is {limit}",
+                    code="file-too-large",
+                    location=Location(str(path)),
+                )
             data = handle.read(limit + 1)
     except OSError as e:
-        raise StorageError(f"cannot read: {e.strerror}", code="file-unreadable",
-                           location=Location(str(path))) from e
+        raise StorageError(
+            f"cannot read: {e.strerror}", code="file-unreadable", location=Location(str(path))
+        ) from e
     if len(data) > limit:
-        raise StorageError(f"file is larger than {limit} bytes", code="file-too-large",
-                           location=Location(str(path)))
+        raise StorageError(
+            f"file is larger than {limit} bytes",
+            code="file-too-large",
+            location=Location(str(path)),
+        )
     return data
 
 
@@ -36,8 +43,11 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if exclusive and path.exists():
-        raise StorageError("file exists; refusing to overwrite it", code="file-exists",
-                           location=Location(str(path)))
+        raise StorageError(
+            "file exists; refusing to overwrite it",
+            code="file-exists",
+            location=Location(str(path)),
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -51,11 +61,15 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
         else:
             os.replace(tmp, path)
     except FileExistsError as e:
-        raise StorageError("file exists; refusing to overwrite it", code="file-exists",
-                           location=Location(str(path))) from e
+        raise StorageError(
+            "file exists; refusing to overwrite it",
+            code="file-exists",
+            location=Location(str(path)),
+        ) from e
     except OSError as e:
-        raise StorageError(f"cannot write: {e.strerror}", code="file-unwritable",
-                           location=Location(str(path))) from e
+        raise StorageError(
+            f"cannot write: {e.strerror}", code="file-unwritable", location=Location(str(path))
+        ) from e
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

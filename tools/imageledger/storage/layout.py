@@ -84,9 +84,11 @@ class Layout:
         for entry in folder.iterdir():
             match = RECORD_NAME.match(entry.name)
             if match is None:
-                raise StorageError("not a record file name (expected NNNNNN.yaml)",
-                                   code="layout-unexpected-file",
-                                   location=Location(self.rel(entry)))
+                raise StorageError(
+                    "not a record file name (expected NNNNNN.yaml)",
+                    code="layout-unexpected-file",
+                    location=Location(self.rel(entry)),
+                )
             found.append((int(match.group(1)), entry))
         return iter(sorted(found))
 
@@ -105,8 +107,11 @@ class Layout:
                 if match and parts[4] == record_filename(int(match.group(1))):
                     return parts[2], int(match.group(1))
         raise RecordError(
-            "not a record path", code="layout-path", location=Location(rel),
-            hint="records live at ledger/publishers/<id>/records/NNNNNN.yaml")
+            "not a record path",
+            code="layout-path",
+            location=Location(rel),
+            hint="records live at ledger/publishers/<id>/records/NNNNNN.yaml",
+        )
 
 
 def find_repo(start: Path) -> Path:
@@ -115,9 +120,12 @@ def find_repo(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / "ledger" / "ledger.yaml").is_file():
             return folder
-    raise StorageError("no ledger here (no ledger/ledger.yaml at or above this folder)",
-                       code="layout-no-ledger", location=Location(str(start)),
-                       hint="run inside a ledger repository or pass --repo")
+    raise StorageError(
+        "no ledger here (no ledger/ledger.yaml at or above this folder)",
+        code="layout-no-ledger",
+        location=Location(str(start)),
+        hint="run inside a ledger repository or pass --repo",
+    )
 
 
 def load_config(layout: Layout) -> LedgerConfig:
@@ -126,8 +134,11 @@ def load_config(layout: Layout) -> LedgerConfig:
         data = strict_yaml.parse_canonical(read_bounded(layout.config_path))
         error = next(jsonschema_rs.validator_for(ledger_schema()).iter_errors(data), None)
         if error is not None:
-            raise RecordError(error.message, code="ledger-config",
-                              location=Location(field=".".join(map(str, error.instance_path))))
+            raise RecordError(
+                error.message,
+                code="ledger-config",
+                location=Location(field=".".join(map(str, error.instance_path))),
+            )
         if data.get("schema") != schema_id("ledger"):
             raise RecordError("not a ledger.yaml", code="ledger-config")
         keys = {k.ref: k for k in map(parse_verifier_key, data["operator_keys"])}
