@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 
@@ -61,3 +62,23 @@ def test_every_demo_record_passes_the_reference_validator() -> None:
         value = strict_yaml.parse(data)
         kind = "ledger" if rel.endswith("ledger.yaml") else UnverifiedRecord.from_dict(value).kind
         jsonschema.Draft202012Validator(schemas.all_schemas()[kind]).validate(value)
+
+
+def test_real_mkdocs_build_renders_the_prose_site(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    proc = subprocess.run(
+        [str(mkdocs), "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    index = (out / "index.html").read_text()
+    assert "Image Disclosure Ledger" in index
+    assert "fonts.googleapis.com" not in index
+    assert (out / "decisions/0001-canonical-yaml/index.html").is_file()

@@ -148,6 +148,7 @@ MALFORMED: list[tuple[str, bytes]] = [
     ("plus-in-name", GO_NOTE.replace(b"PeterNeumann", b"Peter+Neumann")),
     ("nbsp-in-name", GO_NOTE.replace(b"PeterNeumann", "Peter\u00a0Neumann".encode())),
     ("text-line-after-signature", GO_NOTE + b"hello\n"),
+    ("over-1-MiB", b"x" * (1 << 20) + GO_NOTE),
 ]
 
 

@@ -80,7 +80,7 @@ def check_file(job: tuple[str, str, str, int]) -> FileResult:
     data = b""
     try:
         data = read_bounded(Path(path))
-        record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data))
+        record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data), values_checked=True)
         if record.publisher != publisher:
             raise RecordError(
                 f"publisher {record.publisher!r} is not this folder's {publisher!r}",

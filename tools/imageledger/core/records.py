@@ -52,7 +52,9 @@ def _field(path: list[str | int]) -> str:
 def parse_time(value: str, field: str) -> datetime:
     """A ledger timestamp: RFC 3339 UTC with ``Z``, second precision, a real date."""
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        if len(value) != 20 or value[10] != "T" or value[19] != "Z":
+            raise ValueError(value)
+        return datetime.fromisoformat(value)
     except ValueError as e:
         raise RecordError(
             f"{value!r} is not a real UTC time", code="record-time", location=Location(field=field)
@@ -109,8 +111,12 @@ def _timestamps(value: Any, path: str) -> list[tuple[str, str]]:
     return out
 
 
-def check_shape(data: dict[str, Any]) -> str:
-    """Validate ``data`` against its kind's schema and rules; return the kind."""
+def check_shape(data: dict[str, Any], *, values_checked: bool = False) -> str:
+    """Validate ``data`` against its kind's schema and rules; return the kind.
+
+    ``values_checked``: the caller (the strict YAML reader) already guaranteed the JSON
+    subset (ASCII keys, NFC strings, integers in range), so it is not walked again.
+    """
     kind = kind_of(data)
     error = next(_validator(kind).iter_errors(data), None)
     if error is not None:
@@ -119,7 +125,8 @@ def check_shape(data: dict[str, Any]) -> str:
             code="record-schema",
             location=Location(field=_field(list(error.instance_path))),
         )
-    canonical.check_value(data)
+    if not values_checked:
+        canonical.check_value(data)
     _check_semantics(kind, data)
     return kind
 
@@ -134,8 +141,9 @@ class UnverifiedRecord:
     hash: str
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> UnverifiedRecord:
-        kind = check_shape(data)
+    def from_dict(cls, data: dict[str, Any], *, values_checked: bool = False) -> UnverifiedRecord:
+        """Validate ``data``; ``values_checked`` only for values from ``strict_yaml.parse``."""
+        kind = check_shape(data, values_checked=values_checked)
         encoded = canonical.canonical_json(data)
         if len(encoded) > limits.MAX_ENTRY_BYTES:
             raise RecordError(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -65,6 +66,9 @@ _IMPLICIT = (
     (re.compile(r"[-+]?[0-9][0-9_]*\Z"), "integer", "write integers in plain decimal"),
     (re.compile(r"<<\Z|=\Z"), "merge", "quote it"),
 )
+_ANY_IMPLICIT = re.compile("|".join(f"(?:{p.pattern})" for p, _w, _h in _IMPLICIT))
+# Plain scalars that start with any other letter can only be strings (or true/false).
+_AMBIGUOUS_START = frozenset("yYnNoOtTfF")
 _ESCAPE_MORE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./+@()',-]*(?:[: ][A-Za-z0-9_./+@()',-]+)*\Z")
 
@@ -88,13 +92,16 @@ class _Parser(CParser):
             if not implicit[0]:  # quoted
                 return _T_STR
             assert value is not None
+            first = value[:1]
+            if first.isalpha() and first not in _AMBIGUOUS_START:
+                return _T_STR
             if _INT.match(value):
                 return _T_INT
             if value in ("true", "false"):
                 return _T_BOOL
-            for pattern, what, _hint in _IMPLICIT:
-                if pattern.match(value):
-                    return _T_BAD + what
+            if _ANY_IMPLICIT.match(value):
+                what = next(w for p, w, _h in _IMPLICIT if p.match(value))
+                return _T_BAD + what
             return _T_STR
         return _T_SEQ if kind is SequenceNode else _T_MAP
 
@@ -170,6 +177,10 @@ def _value(node: Node, depth: int) -> Any:
                     "keys are field names; quote ambiguous ones",
                 )
             key = key_node.value
+            if not key.isascii():
+                raise _err(
+                    f"key {key!r} is not ASCII", key_node, "yaml-key", "field names are ASCII"
+                )
             if key in out:
                 raise _err(
                     f"duplicate key {key!r}",
@@ -271,17 +282,25 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        if _PLAIN.match(value) and _resolves_to_str(value):
-            return value
-        quoted = json.dumps(value, ensure_ascii=False)
-        return _ESCAPE_MORE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+        return _string(value)
     raise TypeError(f"cannot write {type(value).__name__} to a ledger file")
 
 
+@lru_cache(maxsize=8192)
+def _string(value: str) -> str:
+    """Plain when it can only be read back as this text, else double-quoted (cached: ledger
+    strings repeat — vocabulary terms, URLs, names)."""
+    if _PLAIN.match(value) and _resolves_to_str(value):
+        return value
+    quoted = json.dumps(value, ensure_ascii=False)
+    return _ESCAPE_MORE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
 def _resolves_to_str(value: str) -> bool:
-    if value in ("true", "false"):
-        return False
-    return not any(p.match(value) for p, _w, _h in _IMPLICIT)
+    """For a value ``_PLAIN`` accepts (it starts with a letter): is it read back as text?"""
+    if value[0] not in _AMBIGUOUS_START:
+        return True
+    return value not in ("true", "false") and not _ANY_IMPLICIT.match(value)
 
 
 def _lines(value: Any, indent: str, out: list[str]) -> None:

@@ -8,7 +8,7 @@ signatures by the *last* blank line.
 Verification follows Go's ``note.Open``: signature lines from unknown keys (name and key id
 not both matching a known key) are kept aside, unverified; a known key's bad signature rejects
 the whole note; at least one known key must have signed; more than 100 signature lines reject
-the note; repeated lines from one key count once.
+the note; repeated lines from one key count once. Notes over 1 MiB are refused unread.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from imageledger.core.keys import PrivateKey
 from imageledger.errors import Location, RecordError, VerificationError
 
 MAX_SIGNATURES = 100
+MAX_NOTE_SIZE = 1 << 20
 EM_DASH_PREFIX = "— "
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", re.ASCII)
 
@@ -150,6 +151,8 @@ def check_note_text(text: str) -> None:
 
 def parse_note(data: bytes | str) -> UnverifiedNote:
     """Split a signed note into its text and signature lines, checking only the syntax."""
+    if len(data) > MAX_NOTE_SIZE:
+        raise _malformed(f"note is larger than {MAX_NOTE_SIZE} bytes")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
