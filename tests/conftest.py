@@ -46,3 +46,13 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def go_note_example() -> dict[str, str]:
+    """Go's published signed-note example (tests/vectors/go-note-example.json)."""
+    import json
+
+    data: dict[str, str] = json.loads(
+        (ROOT / "tests/vectors/go-note-example.json").read_text(encoding="utf-8")
+    )
+    return data

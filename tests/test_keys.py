@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from conftest import go_note_example
 from imageledger.core import canonical
 from imageledger.core.keys import (
     demo_key,
@@ -19,7 +20,7 @@ from imageledger.core.records import UnverifiedRecord, sign, verify_signature
 from imageledger.errors import RecordError, VerificationError
 
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_SKEY = go_note_example()["private_key"]
 
 
 def test_go_note_example_key_pair_parses_and_its_key_id_recomputes() -> None:

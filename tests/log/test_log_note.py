@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import go_note_example
 from imageledger.core.keys import PrivateKey, VerifierKey, parse_private_key, parse_verifier_key
 from imageledger.errors import RecordError, VerificationError
 from imageledger.log.note import (
@@ -22,7 +23,7 @@ from imageledger.log.note import (
 
 # The example in the package comment of golang.org/x/mod/sumdb/note (note.go).
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+GO_SKEY = go_note_example()["private_key"]
 GO_TEXT = (
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n"
