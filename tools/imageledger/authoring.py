@@ -12,6 +12,7 @@ from imageledger.core.records import UnverifiedRecord, sign
 from imageledger.errors import Location, RecordError, VerificationError
 from imageledger.storage.files import read_bounded, write_atomic
 from imageledger.storage.layout import Layout
+from imageledger.validate import validate
 
 
 def registration(
@@ -79,8 +80,6 @@ def chain_head(layout: Layout, publisher: str) -> tuple[int, str]:
 def key_may_sign(layout: Layout, publisher: str, key: PrivateKey) -> PublisherChain:
     """Refuse a key that is not currently valid for ``publisher`` (walks its key events);
     return the publisher's verified chain."""
-    from imageledger.validate import validate  # the chain walk lives there
-
     result = validate(layout.repo, publishers=[publisher], workers=1)
     chain: PublisherChain | None = result.chains.get(publisher)
     if chain is None or not result.report:

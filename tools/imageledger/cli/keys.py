@@ -14,12 +14,11 @@ from imageledger.core.keys import (
     format_private_key,
     format_verifier_key,
     generate_key,
-    parse_private_key,
     parse_verifier_key,
 )
 from imageledger.core.records import sign
 from imageledger.errors import Location, UsageError, VerificationError
-from imageledger.storage.files import read_bounded, write_atomic
+from imageledger.storage.files import load_private_key, read_bounded, write_atomic
 from imageledger.storage.layout import Layout, load_config
 
 
@@ -40,10 +39,6 @@ def keygen(name: str, out: Path) -> int:
     write_atomic(out, (format_private_key(key) + "\n").encode(), mode=0o600, exclusive=True)
     click.echo(format_verifier_key(key.verifier))
     return 0
-
-
-def read_private_key(path: Path) -> object:
-    return parse_private_key(read_bounded(path, 4096).decode("utf-8", "replace"))
 
 
 def _verifier_text(value: str) -> str:
@@ -103,7 +98,7 @@ def publisher_new(
     )
     data["signatures"] = []
     if proof is not None:
-        key = parse_private_key(read_bounded(proof, 4096).decode("utf-8", "replace"))
+        key = load_private_key(proof)
         if format_verifier_key(key.verifier) not in texts:
             raise UsageError("--proof key is not one of the --key keys", code="usage-proof-key")
         data = sign(data, key)
@@ -127,7 +122,7 @@ def publisher_new(
 def publisher_admit(obj: Context, publisher_id: str, key_file: Path) -> int:
     """Operator: sign a publisher registration, admitting the publisher."""
     layout = Layout(obj.repo)
-    key = parse_private_key(read_bounded(key_file, 4096).decode("utf-8", "replace"))
+    key = load_private_key(key_file)
     config = load_config(layout)
     if key.verifier.ref not in config.operator_keys:
         raise VerificationError(

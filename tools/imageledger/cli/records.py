@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,9 @@ import click
 from imageledger import authoring, drafts
 from imageledger.cli import Context, cli, echo_report, now, progress_bar
 from imageledger.core import schemas, strict_yaml
-from imageledger.core.keys import parse_private_key
 from imageledger.core.records import kind_of, parse_time
 from imageledger.errors import LedgerError, Location, RecordError, Report, UsageError
-from imageledger.storage.files import read_bounded, write_atomic
+from imageledger.storage.files import load_private_key, read_bounded, write_atomic
 from imageledger.storage.layout import Layout
 
 
@@ -94,7 +92,7 @@ def image_identity(path: Path) -> dict[str, Any]:
 def record_sign(obj: Context, draft: Path, key_file: Path, recorded_at: str | None) -> int:
     """Sign DRAFT as the publisher's next record and write it into the ledger."""
     layout = Layout(obj.repo)
-    key = parse_private_key(read_bounded(key_file, 4096).decode("utf-8", "replace"))
+    key = load_private_key(key_file)
     try:
         data = strict_yaml.parse(read_bounded(draft))
         kind = kind_of(data)
@@ -222,7 +220,3 @@ def show(obj: Context, ref: str, as_json: bool) -> int:
     for label, value in describe(record.data):
         click.echo(f"  {label}: {value}")
     return 0
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

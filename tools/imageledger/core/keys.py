@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import unicodedata
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,17 +24,15 @@ PRIVATE_PREFIX = "PRIVATE+KEY+"
 DEMO_SEED_PREFIX = b"imageledger/demo-key/v1\n"
 
 
-def _valid_name(name: str) -> bool:
-    return (
-        bool(name)
-        and "+" not in name
-        and not any(ch.isspace() or unicodedata.category(ch) == "Zs" for ch in name)
-    )
+def valid_key_name(name: str) -> bool:
+    """Non-empty, no Unicode space and no ``+`` (the rule Go's note package and C2SP share)."""
+    return bool(name) and "+" not in name and not any(ch.isspace() for ch in name)
 
 
-def key_id(name: str, public: bytes) -> bytes:
-    """The 4-byte key id of an Ed25519 key: ``SHA-256(name || "\\n" || 0x01 || public)[:4]``."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public).digest()[:4]
+def key_id(name: str, public: bytes, alg: int = ALG_ED25519) -> bytes:
+    """The 4-byte key id: ``SHA-256(name || "\\n" || alg || public)[:4]`` (alg 0x01 for
+    signed-note Ed25519 keys, 0x04 for tlog-cosignature keys)."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public).digest()[:4]
 
 
 def _b64decode(text: str, what: str) -> bytes:
@@ -45,15 +43,16 @@ def _b64decode(text: str, what: str) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class VerifierKey:
-    """A public Ed25519 key with its note name and key id."""
+class Ed25519Key:
+    """A named Ed25519 public key; ``ALG`` is its signed-note signature type byte."""
 
+    ALG: ClassVar[int] = ALG_ED25519
     name: str
     public: bytes
     _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not _valid_name(self.name):
+        if not valid_key_name(self.name):
             raise RecordError(f"invalid key name {self.name!r}", code="key-malformed")
         if len(self.public) != 32:
             raise RecordError("an Ed25519 public key is 32 bytes", code="key-malformed")
@@ -61,12 +60,17 @@ class VerifierKey:
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.public)
+        return key_id(self.name, self.public, self.ALG)
 
     @property
     def ref(self) -> str:
-        """``name+hex id``: how a record's ``signatures[].key`` names this key."""
+        """``name+hex id``: how a signature line or ``signatures[].key`` names this key."""
         return f"{self.name}+{self.key_id.hex()}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierKey(Ed25519Key):
+    """A signed-note Ed25519 verifier key (type 0x01)."""
 
     def __str__(self) -> str:
         return format_verifier_key(self)
@@ -90,7 +94,7 @@ class PrivateKey:
     _key: Ed25519PrivateKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not _valid_name(self.name):
+        if not valid_key_name(self.name):
             raise RecordError(f"invalid key name {self.name!r}", code="key-malformed")
         if len(self.seed) != 32:
             raise RecordError("an Ed25519 seed is 32 bytes", code="key-malformed")

@@ -11,15 +11,14 @@ is ``SHA-256(name || 0x0A || 0x04 || public key)[:4]``.
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from imageledger.core.keys import PrivateKey
+from imageledger.core.keys import Ed25519Key, PrivateKey, key_id
 from imageledger.errors import Location, RecordError, VerificationError
 from imageledger.log.merkle import MAX_TREE_SIZE, check_hash, check_size, decode_hash, encode_hash
 from imageledger.log.note import (
@@ -30,7 +29,6 @@ from imageledger.log.note import (
     check_note_text,
     decode_base64,
     sign_note,
-    valid_key_name,
     verify_note,
 )
 
@@ -113,7 +111,7 @@ def sign_checkpoint(checkpoint: Checkpoint, *signers: PrivateKey | NoteSigner) -
 
 def cosignature_key_id(name: str, public: bytes) -> bytes:
     """``SHA-256(name || 0x0A || 0x04 || public key)[:4]``."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_COSIGNATURE_V1]) + public).digest()[:4]
+    return key_id(name, public, ALG_COSIGNATURE_V1)
 
 
 def cosignature_message(checkpoint_body: bytes, timestamp: int) -> bytes:
@@ -130,27 +128,10 @@ def _check_timestamp(timestamp: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class CosignerKey:
+class CosignerKey(Ed25519Key):
     """A witness's Ed25519 cosignature verifier key (signature type 0x04)."""
 
-    name: str
-    public: bytes
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not valid_key_name(self.name):
-            raise RecordError(f"invalid key name {self.name!r}", code="key-malformed")
-        if len(self.public) != 32:
-            raise RecordError("an Ed25519 public key is 32 bytes", code="key-malformed")
-        object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public))
-
-    @property
-    def key_id(self) -> bytes:
-        return cosignature_key_id(self.name, self.public)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.name}+{self.key_id.hex()}"
+    ALG: ClassVar[int] = ALG_COSIGNATURE_V1
 
     def verify(self, message: bytes, signature: bytes) -> None:
         """Check ``timestamp(8) || signature(64)`` over ``message``, a checkpoint's text."""

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from imageledger.core.keys import PrivateKey
+from imageledger.core.keys import PrivateKey, valid_key_name
 from imageledger.errors import Location, RecordError, VerificationError
 
 MAX_SIGNATURES = 100
@@ -77,11 +77,6 @@ class Ed25519Signer:
 
     def sign(self, message: bytes) -> bytes:
         return self.key.sign(message)
-
-
-def valid_key_name(name: str) -> bool:
-    """Non-empty, no Unicode space and no ``+`` (the rule Go and C2SP share)."""
-    return bool(name) and "+" not in name and not any(ch.isspace() for ch in name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 from imageledger.core import limits
-from imageledger.errors import Location, StorageError
+from imageledger.core.keys import PrivateKey, parse_private_key
+from imageledger.errors import LedgerError, Location, StorageError
 
 
 def read_bounded(path: Path, limit: int = limits.MAX_YAML_BYTES) -> bytes:
@@ -73,3 +74,11 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def load_private_key(path: Path) -> PrivateKey:
+    """Read a ``PRIVATE+KEY+…`` file (small, bounded); errors name the file."""
+    try:
+        return parse_private_key(read_bounded(path, 4096).decode("utf-8", "replace"))
+    except LedgerError as e:
+        raise e.at(str(path)) from None
