@@ -18,6 +18,7 @@ from imageledger.core.keys import demo_key, format_verifier_key
 from imageledger.core.records import sign
 from imageledger.demo import generate
 from imageledger.demo import keys as demo_keys
+from imageledger.storage.layout import Layout
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 START = datetime(2026, 1, 2, tzinfo=UTC)
@@ -99,6 +100,22 @@ def build(out: Path, publishers: int, records: int) -> None:
             signed = sign(record, key)
             prev = canonical.record_hash(signed)
             (folder / "records" / f"{seq:06d}.yaml").write_bytes(authoring.render(signed))
+
+
+def append(repo: Path, publisher: str = "pub000") -> Path:
+    """Sign and write the publisher's next record (as a publisher's PR would add it)."""
+    layout = Layout(repo)
+    seq, prev = authoring.chain_head(layout, publisher)
+    at = (START + timedelta(minutes=seq + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record = {
+        **body(publisher, seq + 1),
+        "publisher": publisher,
+        "seq": seq + 1,
+        "prev": prev,
+        "recorded_at": at,
+    }
+    signed = sign(record, demo_key(f"{publisher}.example/bench-DEMO"))
+    return authoring.write_record(layout, signed)
 
 
 def main() -> None:

@@ -40,11 +40,15 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` with its bytes, to prove a failed command wrote nothing."""
+    """Every file under ``root`` with its bytes, to prove a failed command wrote nothing.
+
+    The local validation cache (``.imageledger-cache/``, never committed) may remember
+    files a failed command checked; it is not part of the ledger.
+    """
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".imageledger-cache" not in p.parts
     }
 
 

@@ -80,7 +80,7 @@ def chain_head(layout: Layout, publisher: str) -> tuple[int, str]:
 def key_may_sign(layout: Layout, publisher: str, key: PrivateKey) -> PublisherChain:
     """Refuse a key that is not currently valid for ``publisher`` (walks its key events);
     return the publisher's verified chain."""
-    result = validate(layout.repo, publishers=[publisher], workers=1)
+    result = validate(layout.repo, publishers=[publisher], use_cache=True)
     chain: PublisherChain | None = result.chains.get(publisher)
     if chain is None or not result.report:
         problems = "; ".join(f.diagnostics() for f in result.report.errors[:3])

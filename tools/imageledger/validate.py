@@ -1,23 +1,27 @@
 """Validate a ledger: every file, every signature, every chain, every reference.
 
-Per-file work (read, strict parse, canonical form, schema, hash, Ed25519) is
-independent, so it runs on every core; the chains are then walked in order in one
-process over compact summaries, so memory holds chain heads and key tables, not records.
+Per-file work (read, strict parse, canonical form, schema, hash, Ed25519) is independent,
+so it runs on every core. The chains are walked in order as the results stream in, so
+memory holds chain heads, key tables and a few bytes per record, never the records
+(ADR 0002). With a cache, unchanged files are not parsed or verified again (ADR 0006).
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from imageledger.core import strict_yaml
 from imageledger.core.chain import ChainEntry, PublisherChain
-from imageledger.core.keys import VerifierKey, parse_verifier_key
+from imageledger.core.keys import VerifierKey
 from imageledger.core.records import UnverifiedRecord, verify_signature
+from imageledger.core.schemas import CHAIN_KINDS
 from imageledger.errors import (
     Finding,
     LedgerError,
@@ -27,6 +31,7 @@ from imageledger.errors import (
     Severity,
     VerificationError,
 )
+from imageledger.storage import cache as result_cache
 from imageledger.storage.files import read_bounded
 from imageledger.storage.layout import Layout, load_config
 
@@ -36,7 +41,11 @@ REF_FIELDS: dict[str, tuple[str, frozenset[str]]] = {
     "retraction": ("ref", frozenset({"disclosure"})),
     "correction": ("ref", frozenset({"disclosure", "consent", "audit-attestation"})),
 }
+SUBJECT_REF_KINDS = frozenset({"consent"})
+KIND_CODE = {kind: code for code, kind in enumerate(CHAIN_KINDS)}
 
+Job = tuple[str, str, str, int]
+"""``(path, repository-relative path, publisher folder, seq)``."""
 KeyTable = dict[str, list[bytes]]
 
 
@@ -51,6 +60,8 @@ class FileResult:
     message: bytes | None = None
     signatures: tuple[tuple[str, bytes], ...] = ()
     finding: Finding | None = None
+    cache_key: bytes | None = None
+    cached: bool = False
 
 
 _worker_keys: dict[str, list[VerifierKey]] = {}
@@ -74,61 +85,74 @@ def _refs(record: UnverifiedRecord) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def check_file(job: tuple[str, str, str, int]) -> FileResult:
-    """Check one file: ``(path, rel, publisher folder, seq or 0 for publisher.yaml)``."""
-    path, rel, publisher, seq = job
-    data = b""
-    try:
-        data = read_bounded(Path(path))
-        record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data), values_checked=True)
-        if record.publisher != publisher:
-            raise RecordError(
-                f"publisher {record.publisher!r} is not this folder's {publisher!r}",
-                code="record-publisher-mismatch",
-                location=Location(field="publisher"),
-            )
-        if (record.kind == "publisher") != (seq == 0) or record.seq != seq:
-            raise RecordError(
-                f"seq {record.seq} does not match the file name",
-                code="record-seq-mismatch",
-                location=Location(field="seq"),
-            )
-        verified = set()
-        unverified = False
-        message = record.signing_message()
-        for ref, sig in record.signatures:
-            ok = False
-            for key in _worker_keys.get(ref, ()):
-                try:
-                    key.verify(message, sig)
-                except VerificationError:
-                    continue
-                verified.add((ref, key.public))
-                ok = True
-            unverified |= not ok
-        return FileResult(
-            rel,
-            ChainEntry.of(record),
-            _refs(record),
-            frozenset(verified),
-            message if unverified else None,
-            tuple(record.signatures) if unverified else (),
+def cache_key(rel: str, data: bytes) -> bytes:
+    return hashlib.sha256(rel.encode() + b"\0" + data).digest()
+
+
+def load_record(data: bytes, publisher: str, seq: int) -> UnverifiedRecord:
+    """Parse a ledger file's bytes and check it belongs at ``publisher``/``seq``
+    (seq 0: the registration)."""
+    record = UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data), values_checked=True)
+    if record.publisher != publisher:
+        raise RecordError(
+            f"publisher {record.publisher!r} is not this folder's {publisher!r}",
+            code="record-publisher-mismatch",
+            location=Location(field="publisher"),
         )
+    if (record.kind == "publisher") != (seq == 0) or record.seq != seq:
+        raise RecordError(
+            f"seq {record.seq} does not match the file name",
+            code="record-seq-mismatch",
+            location=Location(field="seq"),
+        )
+    return record
+
+
+def check_file(job: Job, data: bytes | None = None) -> FileResult:
+    """Check one file in isolation, verifying each signature against the worker's keys."""
+    path, rel, publisher, seq = job
+    try:
+        if data is None:
+            data = read_bounded(Path(path))
+        record = load_record(data, publisher, seq)
     except LedgerError as e:
-        return FileResult(rel, finding=_located(e, rel, data))
+        return FileResult(rel, finding=_located(e, rel, data or b""))
+    verified = set()
+    unverified = False
+    message = record.signing_message()
+    for ref, sig in record.signatures:
+        ok = False
+        for key in _worker_keys.get(ref, ()):
+            try:
+                key.verify(message, sig)
+            except VerificationError:
+                continue
+            verified.add((ref, key.public))
+            ok = True
+        unverified |= not ok
+    return FileResult(
+        rel,
+        ChainEntry.of(record),
+        _refs(record),
+        frozenset(verified),
+        message if unverified else None,
+        tuple(record.signatures) if unverified else (),
+        cache_key=cache_key(rel, data),
+    )
 
 
 def _located(error: LedgerError, rel: str, data: bytes) -> Finding:
     location = error.location
-    if location.line is None and location.field and data:
+    line = location.line
+    if line is None and location.field and data:
         path: list[str | int] = []
         for part in location.field.replace("]", "").replace("[", ".").split("."):
             if part:
                 path.append(int(part) if part.isdigit() else part)
-        location = Location(rel, strict_yaml.line_of(data, tuple(path)), location.field)
-    else:
-        location = Location(rel, location.line, location.field)
-    return Finding(error.code, error.message, location, Severity.ERROR, error.hint)
+        line = strict_yaml.line_of(data, tuple(path))
+    return Finding(
+        error.code, error.message, Location(rel, line, location.field), Severity.ERROR, error.hint
+    )
 
 
 @dataclass
@@ -138,30 +162,49 @@ class Validation:
     report: Report = field(default_factory=Report)
     records: int = 0
     publishers: int = 0
+    cached: int = 0
     chains: dict[str, PublisherChain] = field(default_factory=dict)
 
 
-def _run(
-    jobs: Sequence[tuple[str, str, str, int]],
-    table: KeyTable,
-    workers: int,
-    progress: Callable[[int], None] | None,
-) -> Iterable[FileResult]:
+def _checked(
+    jobs: Sequence[Job], table: KeyTable, workers: int, cache: result_cache.ResultCache | None
+) -> Iterator[FileResult]:
+    """Results in job order: cache hits read here, the rest checked on ``workers`` cores."""
+    _init_worker(table)
+    if cache is None:
+        yield from _pooled(jobs, table, workers)
+        return
+    keys: dict[int, bytes] = {}
+    for index, job in enumerate(jobs):
+        try:
+            keys[index] = cache_key(job[1], read_bounded(Path(job[0])))
+        except LedgerError:
+            continue  # checked (and reported) as a miss
+    found = cache.get_many(keys.values())
+    hits: dict[int, FileResult] = {}
+    misses: list[Job] = []
+    for index, job in enumerate(jobs):
+        text = found.get(keys.get(index, b""))
+        if text is None:
+            misses.append(job)
+        else:
+            entry, refs, verified = result_cache.decode(text)
+            hits[index] = FileResult(
+                job[1], entry, refs, verified, cache_key=keys[index], cached=True
+            )
+    fresh = _pooled(misses, table, workers)
+    for index in range(len(jobs)):
+        yield hits[index] if index in hits else next(fresh)
+
+
+def _pooled(jobs: Sequence[Job], table: KeyTable, workers: int) -> Iterator[FileResult]:
     if workers <= 1 or len(jobs) < 256:
-        _init_worker(table)
-        for job in jobs:
-            result = check_file(job)
-            if progress:
-                progress(1)
-            yield result
+        yield from map(check_file, jobs)
         return
     context = multiprocessing.get_context("fork")
     chunk = max(16, min(512, len(jobs) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=(table,)) as pool:
-        for result in pool.imap(check_file, jobs, chunksize=chunk):
-            if progress:
-                progress(1)
-            yield result
+        yield from pool.imap(check_file, jobs, chunksize=chunk)
 
 
 def validate(
@@ -170,8 +213,12 @@ def validate(
     publishers: Iterable[str] | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    use_cache: bool = False,
 ) -> Validation:
-    """Validate the whole ledger at ``repo``, or only the chains of ``publishers``."""
+    """Validate the whole ledger at ``repo``, or only the chains of ``publishers``.
+
+    ``use_cache`` reuses (and records) per-file results in ``.imageledger-cache/``.
+    """
     layout = Layout(repo)
     out = Validation()
     try:
@@ -180,198 +227,219 @@ def validate(
         out.report.error(e)
         return out
     wanted = sorted(set(publishers)) if publishers is not None else layout.publisher_ids()
-    registrations: dict[str, tuple[FileResult, UnverifiedRecord]] = {}
-    table: KeyTable = defaultdict(list)
-    for key in config.operator_keys.values():
-        table[key.ref].append(key.public)
-    _init_worker(dict(table))
+    table: KeyTable = {key.ref: [key.public] for key in config.operator_keys.values()}
+    chains: dict[str, PublisherChain] = {}
     for publisher in wanted:
-        path = layout.registration_path(publisher)
-        if not path.is_file():
-            out.report.add(
-                Finding(
-                    "registration-missing",
-                    "publisher folder has no publisher.yaml",
-                    Location(layout.rel(path.parent)),
-                )
-            )
-            continue
-        result = check_file((str(path), layout.rel(path), publisher, 0))
-        if result.finding is not None:
-            out.report.add(result.finding)
-            continue
-        record = UnverifiedRecord.from_dict(strict_yaml.parse(read_bounded(path)))
-        registrations[publisher] = (result, record)
-        for text in record.data["keys"]:
-            key = parse_verifier_key(text)
-            table[key.ref].append(key.public)
-    jobs: list[tuple[str, str, str, int]] = []
-    for publisher in registrations:
+        chain = _start(layout, publisher, config.operator_keys, out.report)
+        if chain is not None:
+            chains[publisher] = chain
+            for state in chain.keys.values():
+                table.setdefault(state.key.ref, []).append(state.key.public)
+    jobs: list[Job] = []
+    for publisher in chains:
         try:
-            for seq, path in layout.record_files(publisher):
-                jobs.append((str(path), layout.rel(path), publisher, seq))
+            folder = layout.records_dir(publisher)
+            rel = layout.rel(folder)  # resolved once, not per file
+            jobs.extend(
+                (f"{folder}/{name}", f"{rel}/{name}", publisher, seq)
+                for seq, name in layout.record_names(publisher)
+            )
         except LedgerError as e:
             out.report.error(e)
-    results: dict[str, list[FileResult]] = defaultdict(list)
-    for result in _run(jobs, dict(table), workers or os.cpu_count() or 1, progress):
-        if result.finding is not None:
-            out.report.add(result.finding)
-        results[result.rel.split("/")[2]].append(result)
-    kinds: dict[str, tuple[str, int]] = {}
-    pending_refs: list[tuple[FileResult, str, str]] = []
-    for publisher, (registration, registration_record) in registrations.items():
-        out.publishers += 1
-        chain = _walk(
-            publisher,
-            registration,
-            registration_record,
-            results.get(publisher, []),
-            config.operator_keys,
-            out.report,
-            kinds,
-            pending_refs,
-            repo,
-        )
-        if chain is not None:
-            out.chains[publisher] = chain
+    cache = result_cache.ResultCache(result_cache.cache_path(repo)) if use_cache else None
+    walks = {p: _Walk(chain, out.report, repo) for p, chain in chains.items()}
+    fresh: list[tuple[bytes, str]] = []
+    for result in _checked(jobs, table, workers or os.cpu_count() or 1, cache):
+        if progress is not None:
+            progress(1)
+        out.cached += result.cached
+        walk = walks[result.rel.split("/")[2]]
+        accepted = walk.feed(result)
+        if cache is not None and accepted is not None and not result.cached:
+            assert result.entry is not None
+            assert result.cache_key is not None
+            fresh.append(
+                (result.cache_key, result_cache.encode(result.entry, result.refs, accepted))
+            )
+    for publisher, walk in walks.items():
+        walk.finish()
+        out.chains[publisher] = walk.chain
+    if cache is not None:
+        cache.put_many(fresh)
+        cache.close()
+    out.publishers = len(chains)
     out.records = len(jobs)
-    _check_refs(pending_refs, kinds, layout, wanted, out.report)
     return out
 
 
-def _verifier(result: FileResult) -> Callable[[str, VerifierKey], None]:
-    signatures = dict(result.signatures)
-
-    def verify(ref: str, key: VerifierKey) -> None:
-        if (ref, key.public) in result.verified:
-            return
-        if result.message is None or ref not in signatures:
-            raise VerificationError(f"signature by {ref} does not verify", code="signature-invalid")
-        key.verify(result.message, signatures[ref])
-
-    return verify
-
-
-def _walk(
-    publisher: str,
-    registration: FileResult,
-    registration_record: UnverifiedRecord,
-    records: list[FileResult],
-    operator_keys: dict[str, VerifierKey],
-    report: Report,
-    kinds: dict[str, tuple[str, int]],
-    pending_refs: list[tuple[FileResult, str, str]],
-    repo: Path,
+def _start(
+    layout: Layout, publisher: str, operator_keys: dict[str, VerifierKey], report: Report
 ) -> PublisherChain | None:
-    try:
-        chain = PublisherChain.start(
-            registration_record,
-            operator_keys,
-            lambda _ref, key: verify_signature(registration_record, key),
-        )
-    except LedgerError as e:
-        report.add(_at(e, registration.rel))
-        return None
-    accepted: list[ChainEntry] = []
-    for index, result in enumerate(records):
-        if result.finding is not None or result.entry is None:
-            _skip(report, publisher, records[index + 1 :])
-            break
-        entry = result.entry
-        try:
-            keys = chain.authorize(entry)
-            verify = _verifier(result)
-            for ref, key in keys.items():
-                verify(ref, key)
-        except LedgerError as e:
-            report.add(_at(e, result.rel, repo))
-            _skip(report, publisher, records[index + 1 :])
-            break
-        chain.advance(entry)
-        accepted.append(entry)
-        kinds[entry.ref] = (entry.kind, entry.seq)
-        pending_refs.extend((result, name, ref) for name, ref in result.refs)
-    for entry, result in zip(accepted, records, strict=False):
-        if chain.is_compromised(entry.signers, entry.recorded_at):
-            report.add(
-                Finding(
-                    "record-key-compromised",
-                    "signed by a key later reported compromised at or before this record's time",
-                    Location(result.rel, None, "signatures"),
-                    Severity.WARNING,
-                    "the publisher should re-issue it with a current key",
-                )
-            )
-    return chain
-
-
-def _skip(report: Report, publisher: str, rest: Sequence[FileResult]) -> None:
-    if rest:
+    path = layout.registration_path(publisher)
+    rel = layout.rel(path)
+    if not path.is_file():
         report.add(
             Finding(
-                "chain-unchecked",
-                f"{len(rest)} later record(s) of {publisher} "
-                "not checked: the chain is broken before them",
-                Location(rest[0].rel),
-                Severity.ERROR,
-                "fix the first problem reported for this publisher",
+                "registration-missing",
+                "publisher folder has no publisher.yaml",
+                Location(layout.rel(path.parent)),
             )
         )
+        return None
+    data = b""
+    try:
+        data = read_bounded(path)
+        record = load_record(data, publisher, 0)
+        return PublisherChain.start(
+            record, operator_keys, lambda _ref, key: verify_signature(record, key)
+        )
+    except LedgerError as e:
+        report.add(_located(e, rel, data))
+        return None
 
 
-def _at(error: LedgerError, rel: str, repo: Path | None = None) -> Finding:
+class _Walk:
+    """One publisher's chain, advanced record by record as results arrive in seq order.
+
+    Besides the chain head and key table it keeps, per record, its kind (1 byte), its
+    time (8 bytes) and its signers as a bit set over the key table (8 bytes): enough to
+    check references and to flag records signed with keys reported compromised later.
+    """
+
+    def __init__(self, chain: PublisherChain, report: Report, repo: Path) -> None:
+        self.chain = chain
+        self.report = report
+        self.repo = repo
+        self.kinds = bytearray()
+        self.times = array("q")
+        self.signers = array("Q")
+        self.key_bits: dict[str, int] = {}
+        self.skipped: list[str] = []
+
+    def feed(self, result: FileResult) -> frozenset[tuple[str, bytes]] | None:
+        """Check ``result`` continues the chain; return the verified (key, public key)
+        pairs when it does, ``None`` when it does not (the problem is reported)."""
+        if self.skipped or result.finding is not None or result.entry is None:
+            if result.finding is not None:
+                self.report.add(result.finding)
+            if self.skipped or result.finding is not None:
+                self.skipped.append(result.rel)
+            return None
+        entry = result.entry
+        try:
+            keys = self.chain.authorize(entry)
+            for ref, key in keys.items():
+                _verify(result, ref, key)
+            self._check_refs(result)
+        except LedgerError as e:
+            self.report.add(_at(e, result.rel, self.repo))
+            self.skipped.append(result.rel)
+            return None
+        self.chain.advance(entry)
+        self.kinds.append(KIND_CODE[entry.kind])
+        self.times.append(_epoch(entry.recorded_at))
+        self.signers.append(self._bits(entry.signers))
+        return frozenset((ref, key.public) for ref, key in keys.items())
+
+    def _bits(self, refs: Iterable[str]) -> int:
+        bits = 0
+        for ref in refs:
+            index = self.key_bits.setdefault(ref, len(self.key_bits))
+            bits |= 1 << min(index, 63)
+        return bits
+
+    def _check_refs(self, result: FileResult) -> None:
+        entry = result.entry
+        assert entry is not None
+        for name, ref in result.refs:
+            publisher, _, seq_text = ref.partition("/")
+            seq = int(seq_text)
+            location = Location(field=name)
+            if publisher != entry.publisher:
+                raise RecordError(
+                    f"{ref} belongs to another publisher",
+                    code="ref-other-publisher",
+                    location=location,
+                    hint="records may only refer to their own publisher's records",
+                )
+            if seq >= entry.seq:
+                raise RecordError(
+                    f"{ref} is not an earlier record of this publisher",
+                    code="ref-missing",
+                    location=location,
+                )
+            expected = REF_FIELDS[entry.kind][1] if entry.kind in REF_FIELDS else SUBJECT_REF_KINDS
+            kind = CHAIN_KINDS[self.kinds[seq - 1]]
+            if kind not in expected:
+                raise RecordError(
+                    f"{ref} is a {kind} record, expected {' or '.join(sorted(expected))}",
+                    code="ref-kind",
+                    location=location,
+                )
+
+    def finish(self) -> None:
+        if len(self.skipped) > 1:
+            self.report.add(
+                Finding(
+                    "chain-unchecked",
+                    f"{len(self.skipped) - 1} later record(s) of {self.chain.publisher} not "
+                    "checked: the chain is broken before them",
+                    Location(self.skipped[1]),
+                    Severity.ERROR,
+                    "fix the first problem reported for this publisher",
+                )
+            )
+        compromised = 0
+        for ref, bit in self.key_bits.items():
+            state = self.chain.keys.get(ref)
+            if state is not None and state.compromised_at is not None and bit < 64:
+                compromised |= 1 << bit
+        if not compromised:
+            return
+        limits = {
+            bit: _epoch(self.chain.keys[ref].compromised_at or "")
+            for ref, bit in self.key_bits.items()
+            if compromised >> bit & 1
+        }
+        layout = Layout(self.repo)
+        for index, (bits, at) in enumerate(zip(self.signers, self.times, strict=True)):
+            if bits & ~compromised == 0 and all(at >= limits[b] for b in limits if bits >> b & 1):
+                path = layout.rel(layout.record_path(self.chain.publisher, index + 1))
+                self.report.add(
+                    Finding(
+                        "record-key-compromised",
+                        "signed by a key later reported compromised, at or after the "
+                        "compromise time",
+                        Location(path, None, "signatures"),
+                        Severity.WARNING,
+                        "the publisher should re-issue it with a current key",
+                    )
+                )
+
+
+def _verify(result: FileResult, ref: str, key: VerifierKey) -> None:
+    if (ref, key.public) in result.verified:
+        return
+    signature = dict(result.signatures).get(ref)
+    if result.message is None or signature is None:
+        raise VerificationError(
+            f"signature by {ref} does not verify",
+            code="signature-invalid",
+            location=Location(field="signatures"),
+        )
+    key.verify(result.message, signature)
+
+
+def _epoch(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp).timestamp())
+
+
+def _at(error: LedgerError, rel: str, repo: Path) -> Finding:
     """A chain-level finding on file ``rel``, pointed at its line when a field is named."""
     data = b""
-    if repo is not None and error.location.field and error.location.line is None:
+    if error.location.field and error.location.line is None:
         try:
             data = read_bounded(repo / rel)
         except LedgerError:
             data = b""
     return _located(error, rel, data)
-
-
-def _check_refs(
-    pending: list[tuple[FileResult, str, str]],
-    kinds: dict[str, tuple[str, int]],
-    layout: Layout,
-    wanted: list[str],
-    report: Report,
-) -> None:
-    for result, name, ref in pending:
-        assert result.entry is not None
-        publisher, seq = ref.split("/")
-        target = kinds.get(ref)
-        location = Location(result.rel, None, name)
-        if publisher != result.entry.publisher:
-            report.add(
-                Finding(
-                    "ref-other-publisher",
-                    f"{ref} belongs to another publisher",
-                    location,
-                    Severity.ERROR,
-                    "records may only refer to their own publisher's records",
-                )
-            )
-        elif target is None or int(seq) >= result.entry.seq:
-            report.add(
-                Finding(
-                    "ref-missing",
-                    f"{ref} is not an earlier record of this publisher",
-                    location,
-                    Severity.ERROR,
-                )
-            )
-        else:
-            expected = (
-                REF_FIELDS[result.entry.kind][1]
-                if result.entry.kind in REF_FIELDS
-                else frozenset({"consent"})
-            )
-            if target[0] not in expected:
-                report.add(
-                    Finding(
-                        "ref-kind",
-                        f"{ref} is a {target[0]} record, expected {' or '.join(sorted(expected))}",
-                        location,
-                    )
-                )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -51,31 +50,10 @@ def record_new(kind: str, image: Path | None, publisher_id: str, out: Path | Non
 
 
 def image_identity(path: Path) -> dict[str, Any]:
-    """SHA-256, media type, size and dimensions of an image file."""
-    from PIL import Image, UnidentifiedImageError
+    """SHA-256, PDQ fingerprint, media type, dimensions and size of an image file."""
+    from imageledger.imaging.identity import identify_file
 
-    data = path.read_bytes()
-    try:
-        with Image.open(path) as img:
-            width, height, fmt = img.width, img.height, (img.format or "").lower()
-    except (UnidentifiedImageError, OSError) as e:
-        raise RecordError(
-            "not an image this tool can read", code="image-unreadable", location=Location(str(path))
-        ) from e
-    media = {
-        "jpeg": "image/jpeg",
-        "png": "image/png",
-        "webp": "image/webp",
-        "gif": "image/gif",
-        "tiff": "image/tiff",
-    }.get(fmt, "image/" + fmt)
-    return {
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "media_type": media,
-        "size": len(data),
-        "width": width,
-        "height": height,
-    }
+    return identify_file(path, fast=False).to_record()
 
 
 @record.command("sign")
@@ -146,8 +124,16 @@ def record_fmt(files: tuple[Path, ...]) -> int:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 @click.option("--workers", type=int, help="Processes to use (default: one per core).")
+@click.option(
+    "--cache/--no-cache",
+    default=None,
+    help="Reuse per-file results from .imageledger-cache/ (default: on with PATHs, off for "
+    "the whole ledger).",
+)
 @click.pass_obj
-def validate(obj: Context, paths: tuple[Path, ...], as_json: bool, workers: int | None) -> int:
+def validate(
+    obj: Context, paths: tuple[Path, ...], as_json: bool, workers: int | None, cache: bool | None
+) -> int:
     """Check schema, canonical form, signatures, chains, keys and references.
 
     With PATHs, check only those files' publishers (their chains are what the files
@@ -176,7 +162,13 @@ def validate(obj: Context, paths: tuple[Path, ...], as_json: bool, workers: int 
             progress_obj.advance(task, n)
 
     try:
-        result = run(layout.repo, publishers=publishers, workers=workers, progress=progress)
+        result = run(
+            layout.repo,
+            publishers=publishers,
+            workers=workers,
+            progress=progress,
+            use_cache=bool(paths) if cache is None else cache,
+        )
     finally:
         if bar is not None:
             bar[0].stop()

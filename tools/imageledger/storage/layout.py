@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,22 +76,31 @@ class Layout:
             return []
         return sorted(p.name for p in self.publishers.iterdir() if p.is_dir())
 
+    def record_names(self, publisher: str) -> list[tuple[int, str]]:
+        """``(seq, file name)`` of every record file of ``publisher``, in seq order."""
+        folder = self.records_dir(publisher)
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            return []
+        found = []
+        with entries:
+            for entry in entries:
+                match = RECORD_NAME.match(entry.name)
+                if match is None:
+                    raise StorageError(
+                        "not a record file name (expected NNNNNN.yaml)",
+                        code="layout-unexpected-file",
+                        location=Location(f"{self.rel(folder)}/{entry.name}"),
+                    )
+                found.append((int(match.group(1)), entry.name))
+        found.sort()
+        return found
+
     def record_files(self, publisher: str) -> Iterator[tuple[int, Path]]:
         """``(seq, path)`` of every record file of ``publisher``, in seq order."""
         folder = self.records_dir(publisher)
-        if not folder.is_dir():
-            return iter(())
-        found = []
-        for entry in folder.iterdir():
-            match = RECORD_NAME.match(entry.name)
-            if match is None:
-                raise StorageError(
-                    "not a record file name (expected NNNNNN.yaml)",
-                    code="layout-unexpected-file",
-                    location=Location(self.rel(entry)),
-                )
-            found.append((int(match.group(1)), entry))
-        return iter(sorted(found))
+        return iter([(seq, folder / name) for seq, name in self.record_names(publisher)])
 
     def classify(self, path: Path) -> tuple[str, int | None]:
         """``(publisher, seq)`` for a record path, ``(publisher, None)`` for a registration.
