@@ -73,8 +73,12 @@ _ESCAPE_MORE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_./+@()',-]*(?:[: ][A-Za-z0-9_./+@()',-]+)*\Z")
 
 
-def _err(message: str, node: Node | None, code: str, hint: str | None = None) -> RecordError:
-    line = node.start_mark.line + 1 if node is not None else None
+def _err(
+    message: str, at: Node | yaml.Event | None, code: str, hint: str | None = None
+) -> RecordError:
+    """A ``RecordError`` at the line where ``at`` (a node or a parser event) starts."""
+    mark = at.start_mark if at is not None else None
+    line = mark.line + 1 if mark is not None else None
     return RecordError(message, code=code, location=Location(line=line), hint=hint)
 
 
@@ -112,7 +116,7 @@ def _scan_events(text: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             raise _err(
                 "YAML aliases are not allowed",
-                _Mark(event),
+                event,
                 "yaml-alias",
                 "write the value out in full",
             )
@@ -120,7 +124,7 @@ def _scan_events(text: str) -> None:
         if anchor is not None:
             raise _err(
                 f"YAML anchor &{anchor} is not allowed",
-                _Mark(event),
+                event,
                 "yaml-anchor",
                 "write the value out in full",
             )
@@ -132,17 +136,10 @@ def _scan_events(text: str) -> None:
         ):
             raise _err(
                 f"YAML tag {tag} is not allowed",
-                _Mark(event),
+                event,
                 "yaml-tag",
                 "remove the tag; values are plain strings, integers, true or false",
             )
-
-
-class _Mark(Node):
-    """Adapts an event to the ``start_mark`` interface ``_err`` reads."""
-
-    def __init__(self, event: Any) -> None:
-        self.start_mark = event.start_mark
 
 
 def _value(node: Node, depth: int) -> Any:
