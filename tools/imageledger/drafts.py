@@ -60,7 +60,7 @@ def _fields(
         if name in SKIP and not indent:
             continue
         optional = name not in needed
-        mark = "# " if optional or not required else ""
+        mark = "# " if (optional and name not in prefill) or not required else ""
         note = sub.get("description") or (
             "one of: " + ", ".join(sub["enum"][:6]) + (" …" if len(sub["enum"]) > 6 else "")
             if "enum" in sub

@@ -12,9 +12,10 @@ import hashlib
 import multiprocessing
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 from imageledger.core import strict_yaml
@@ -167,15 +168,16 @@ class Validation:
 
 
 def _checked(
-    jobs: Sequence[Job], table: KeyTable, workers: int, cache: result_cache.ResultCache | None
+    jobs: Iterable[Job], table: KeyTable, workers: int, cache: result_cache.ResultCache | None
 ) -> Iterator[FileResult]:
     """Results in job order: cache hits read here, the rest checked on ``workers`` cores."""
     _init_worker(table)
     if cache is None:
         yield from _pooled(jobs, table, workers)
         return
+    listed = list(jobs)
     keys: dict[int, bytes] = {}
-    for index, job in enumerate(jobs):
+    for index, job in enumerate(listed):
         try:
             keys[index] = cache_key(job[1], read_bounded(Path(job[0])))
         except LedgerError:
@@ -183,7 +185,7 @@ def _checked(
     found = cache.get_many(keys.values())
     hits: dict[int, FileResult] = {}
     misses: list[Job] = []
-    for index, job in enumerate(jobs):
+    for index, job in enumerate(listed):
         text = found.get(keys.get(index, b""))
         if text is None:
             misses.append(job)
@@ -193,18 +195,47 @@ def _checked(
                 job[1], entry, refs, verified, cache_key=keys[index], cached=True
             )
     fresh = _pooled(misses, table, workers)
-    for index in range(len(jobs)):
+    for index in range(len(listed)):
         yield hits[index] if index in hits else next(fresh)
 
 
-def _pooled(jobs: Sequence[Job], table: KeyTable, workers: int) -> Iterator[FileResult]:
-    if workers <= 1 or len(jobs) < 256:
-        yield from map(check_file, jobs)
+BATCH = 8192
+"""Jobs handed to the pool at a time; two batches are in flight, so memory stays bounded
+and the workers never wait for the parent between batches."""
+
+
+def _pooled(jobs: Iterable[Job], table: KeyTable, workers: int) -> Iterator[FileResult]:
+    remaining = iter(jobs)
+    batch = list(islice(remaining, BATCH))
+    if workers <= 1 or len(batch) < 256:
+        yield from map(check_file, batch)
+        yield from map(check_file, remaining)
         return
     context = multiprocessing.get_context("fork")
-    chunk = max(16, min(512, len(jobs) // (workers * 8)))
+    chunk = max(16, min(512, len(batch) // (workers * 8)))
     with context.Pool(workers, initializer=_init_worker, initargs=(table,)) as pool:
-        yield from pool.imap(check_file, jobs, chunksize=chunk)
+        pending = pool.imap(check_file, batch, chunksize=chunk)
+        while True:
+            batch = list(islice(remaining, BATCH))
+            following = pool.imap(check_file, batch, chunksize=chunk) if batch else None
+            yield from pending
+            if following is None:
+                return
+            pending = following
+
+
+def _jobs(layout: Layout, publishers: Iterable[str], report: Report) -> Iterator[Job]:
+    """Every record file of ``publishers``, grouped by publisher, in seq order."""
+    for publisher in publishers:
+        folder = layout.records_dir(publisher)
+        rel = layout.rel(folder)  # resolved once, not per file
+        try:
+            names = layout.record_names(publisher)
+        except LedgerError as e:
+            report.error(e)
+            continue
+        for seq, name in names:
+            yield (f"{folder}/{name}", f"{rel}/{name}", publisher, seq)
 
 
 def validate(
@@ -235,21 +266,12 @@ def validate(
             chains[publisher] = chain
             for state in chain.keys.values():
                 table.setdefault(state.key.ref, []).append(state.key.public)
-    jobs: list[Job] = []
-    for publisher in chains:
-        try:
-            folder = layout.records_dir(publisher)
-            rel = layout.rel(folder)  # resolved once, not per file
-            jobs.extend(
-                (f"{folder}/{name}", f"{rel}/{name}", publisher, seq)
-                for seq, name in layout.record_names(publisher)
-            )
-        except LedgerError as e:
-            out.report.error(e)
     cache = result_cache.ResultCache(result_cache.cache_path(repo)) if use_cache else None
     walks = {p: _Walk(chain, out.report, repo) for p, chain in chains.items()}
     fresh: list[tuple[bytes, str]] = []
+    jobs = _jobs(layout, list(chains), out.report)
     for result in _checked(jobs, table, workers or os.cpu_count() or 1, cache):
+        out.records += 1
         if progress is not None:
             progress(1)
         out.cached += result.cached
@@ -268,7 +290,6 @@ def validate(
         cache.put_many(fresh)
         cache.close()
     out.publishers = len(chains)
-    out.records = len(jobs)
     return out
 
 
