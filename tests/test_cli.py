@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Run, snapshot
 from imageledger.core.keys import format_private_key
 from imageledger.demo import keys as demo_keys
+from support import ROOT, Run, snapshot
 
 IMAGE = None
 

@@ -6,7 +6,6 @@ import base64
 
 import pytest
 
-from conftest import go_note_example
 from imageledger.core import canonical
 from imageledger.core.keys import (
     demo_key,
@@ -18,6 +17,7 @@ from imageledger.core.keys import (
 )
 from imageledger.core.records import UnverifiedRecord, sign, verify_signature
 from imageledger.errors import RecordError, VerificationError
+from support import go_note_example
 
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = go_note_example()["private_key"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Run, snapshot
 from imageledger import authoring
 from imageledger.core import strict_yaml
 from imageledger.core.keys import demo_key, format_verifier_key
 from imageledger.demo import keys as demo_keys
 from imageledger.storage.layout import Layout
 from imageledger.validate import validate
+from support import ROOT, Run, snapshot
 
 RECORD_FILES = sorted((ROOT / "ledger" / "publishers").glob("*/records/*.yaml"))
 ALL_FILES = RECORD_FILES + sorted((ROOT / "ledger" / "publishers").glob("*/publisher.yaml"))

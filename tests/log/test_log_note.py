@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import go_note_example
 from imageledger.core.keys import PrivateKey, VerifierKey, parse_private_key, parse_verifier_key
 from imageledger.errors import RecordError, VerificationError
 from imageledger.log.note import (
@@ -20,6 +19,7 @@ from imageledger.log.note import (
     sign_note,
     verify_note,
 )
+from support import go_note_example
 
 # The example in the package comment of golang.org/x/mod/sumdb/note (note.go).
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

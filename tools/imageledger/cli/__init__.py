@@ -63,7 +63,15 @@ def echo_report(report: Report, *, as_json: bool, summary: str) -> int:
 
 
 def register() -> None:
-    from imageledger.cli import keys, records  # noqa: F401  (commands attach to ``cli``)
+    from imageledger.cli import (  # noqa: F401  (commands attach to ``cli``)
+        audit,
+        consent,
+        images,
+        keys,
+        log,
+        pr,
+        records,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -398,7 +398,19 @@ def ledger_schema() -> dict[str, Any]:
                 "operator_keys": _arr(VERIFIER_KEY, min_items=1, max_items=4),
                 "witnesses": _arr(_obj(["name", "key"], {"name": NAME, "key": _s(maxLength=300)})),
                 "witness_quorum": {"type": "integer", "minimum": 0},
-                "policy": {"type": "object"},
+                "policy": {
+                    "type": "object",
+                    "description": "compliance-audit policy (`imageledger audit`)",
+                    "properties": {
+                        "withdrawal_limit_days": {"type": "integer", "minimum": 0},
+                        "attestation_period_days": {"type": "integer", "minimum": 1},
+                        "severity": {
+                            "type": "object",
+                            "description": "per audit-rule code: error, warning, info or off",
+                            "additionalProperties": _s(enum=["error", "warning", "info", "off"]),
+                        },
+                    },
+                },
             },
         ),
     }

@@ -18,6 +18,7 @@ from imageledger.core import canonical, schemas, strict_yaml
 from imageledger.core.keys import PrivateKey, format_verifier_key
 from imageledger.demo import keys as demo_keys
 from imageledger.demo.images import sample
+from imageledger.log.checkpoint import format_cosigner_key
 from imageledger.storage.files import write_atomic
 from imageledger.storage.layout import Layout
 
@@ -977,8 +978,10 @@ def ledger_config() -> dict[str, Any]:
         "origin": ORIGIN,
         "url": "https://demo.imageledger.example/",
         "operator_keys": [format_verifier_key(demo_keys.operator().verifier)],
-        "witnesses": [],
-        "witness_quorum": 0,
+        "witnesses": [
+            {"name": demo_keys.WITNESS, "key": format_cosigner_key(demo_keys.witness_cosigner())}
+        ],
+        "witness_quorum": 1,
         "policy": {"withdrawal_limit_days": 30, "attestation_period_days": 365},
     }
 
@@ -1008,8 +1011,48 @@ def build() -> dict[str, bytes]:
     return files
 
 
-def write(repo: Path) -> int:
+LOG_TIME = "2026-11-12T00:00:00Z"
+"""When the demo ledger was sequenced and witnessed (after its last record)."""
+
+
+def demo_log(files: dict[str, bytes]) -> dict[str, bytes]:
+    """``ledger/log/``: the demo entries integrated by the DEMO operator, cosigned by the DEMO
+    witness, both at ``LOG_TIME``."""
+    from datetime import datetime
+
+    from imageledger.core.records import UnverifiedRecord
+    from imageledger.log.checkpoint import cosign
+    from imageledger.log.integrate import entry_of, integrate_entries
+    from imageledger.log.note import parse_note
+    from imageledger.log.store import MemoryLogFiles
+    from imageledger.log.witness import cosignature_name
+
+    operator = demo_keys.operator()
+    entries = [
+        entry_of(UnverifiedRecord.from_dict(strict_yaml.parse_canonical(data)))
+        for rel, data in files.items()
+        if rel.startswith("ledger/publishers/")
+    ]
+    log = MemoryLogFiles()
+    batch = integrate_entries(
+        log, entries, origin=ORIGIN, key=operator, operator_keys=[operator.verifier], time=LOG_TIME
+    )
+    assert batch is not None
+    at = int(datetime.fromisoformat(LOG_TIME).timestamp())
+    signature = cosign(parse_note(batch.checkpoint).text, demo_keys.witness(), time=at)
+    log.files[cosignature_name(demo_keys.WITNESS, batch.new_size)] = signature.line.encode()
+    return {f"ledger/log/{name}": data for name, data in sorted(log.files.items())}
+
+
+def build_with_log() -> dict[str, bytes]:
+    """``build()`` and the demo's ``ledger/log/``."""
     files = build()
+    files.update(demo_log(files))
+    return files
+
+
+def write(repo: Path) -> int:
+    files = build_with_log()
     for rel, data in files.items():
         path = repo / rel
         if not path.is_file() or path.read_bytes() != data:

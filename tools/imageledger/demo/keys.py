@@ -4,6 +4,7 @@ Anyone can recompute them: they sign nothing but the demo ledger.
 """
 
 from imageledger.core.keys import PrivateKey, demo_key
+from imageledger.log.checkpoint import CosignerKey
 
 OPERATOR = "demo.imageledger.example/operator-DEMO"
 KEYS = {
@@ -20,3 +21,13 @@ def operator() -> PrivateKey:
 
 def publisher(publisher_id: str, index: int = 0) -> PrivateKey:
     return demo_key(KEYS[publisher_id][index])
+
+
+def witness() -> PrivateKey:
+    """The DEMO witness's key; it cosigns checkpoints as an Ed25519 cosigner (type 0x04)."""
+    return demo_key(WITNESS)
+
+
+def witness_cosigner() -> CosignerKey:
+    key = witness()
+    return CosignerKey(key.name, key.verifier.public)

@@ -1,0 +1,284 @@
+"""Benchmark the transparency log against the floor of its primitives.
+
+    python bench/log_bench.py [--integrate 1000000] [--tiles 1000000] [--site 100000]
+
+  integrate — a 1,000,000-entry log state on disk (state, last order file, last checkpoint),
+              then `integrate_entries` of 1 new entry: read state, verify the last
+              checkpoint, extend the edge, prove consistency, sign, write atomically.
+  tiles     — hash tiles and entry bundles for N synthetic ~800-byte entries written to
+              disk, against the floor: SHA-256 of every entry once.
+  site      — `verify --site` over N signed synthetic records (canonical JSON entries in
+              tiles, 10 publishers), against the floor: Ed25519 verification of every
+              entry's signature split over all cores.
+Synthetic inputs are cached under bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+from imageledger import authoring  # noqa: E402
+from imageledger.core import canonical  # noqa: E402
+from imageledger.core.keys import demo_key, format_verifier_key  # noqa: E402
+from imageledger.core.records import sign  # noqa: E402
+from imageledger.demo import keys as demo_keys  # noqa: E402
+from imageledger.log.audit import verify_site  # noqa: E402
+from imageledger.log.checkpoint import Checkpoint, sign_checkpoint  # noqa: E402
+from imageledger.log.hashstore import MemoryHashStore  # noqa: E402
+from imageledger.log.integrate import integrate_entries  # noqa: E402
+from imageledger.log.merkle import leaf_hash  # noqa: E402
+from imageledger.log.publish import full_tile_files  # noqa: E402
+from imageledger.log.sequence import Entry  # noqa: E402
+from imageledger.log.state import (  # noqa: E402
+    ORDER_WIDTH,
+    Head,
+    LogState,
+    OrderLine,
+    checkpoint_name,
+    format_order,
+    format_state,
+    order_name,
+)
+from imageledger.log.store import DirLogFiles  # noqa: E402
+from imageledger.log.tiles import TILE_WIDTH  # noqa: E402
+from imageledger.log.treestate import TreeState  # noqa: E402
+
+OUT = HERE / "out"
+ORIGIN = "bench.imageledger.example/log"
+START = datetime(2026, 1, 2, tzinfo=UTC)
+
+
+def synthetic(n: int) -> bytes:
+    pad = hashlib.sha256(n.to_bytes(8, "big")).hexdigest() * 11
+    return b'{"n":%d,"pad":"%s"}' % (n, pad.encode())
+
+
+def bench_integrate(size: int) -> None:
+    operator = demo_keys.operator()
+    folder = Path(tempfile.mkdtemp(prefix="log-bench-"))
+    try:
+        t0 = time.perf_counter()
+        tree = TreeState()
+        tail: list[OrderLine] = []
+        for i in range(size):
+            h = hashlib.sha256(b"\x00" + i.to_bytes(8, "big")).digest()
+            tree.append(h)
+            if i >= size - size % ORDER_WIDTH:
+                tail.append(OrderLine("acme", i, "sha256:" + h.hex(), h))
+        files = DirLogFiles(folder)
+        state = LogState(tree, {"acme": Head(size - 1, "sha256:" + "00" * 32)}, None)
+        signed = sign_checkpoint(Checkpoint(ORIGIN, size, tree.root()), operator)
+        files.write(
+            {
+                order_name(size // ORDER_WIDTH): format_order(tail),
+                checkpoint_name(size): signed,
+                "state": format_state(state),
+            }
+        )
+        setup = time.perf_counter() - t0
+        data = b'{"publisher":"acme","seq":%d}' % size
+        entry = Entry("acme", size, "2026-02-01T00:00:00Z", data, canonical.sha256_ref(data))
+        t0 = time.perf_counter()
+        batch = integrate_entries(
+            files,
+            [entry],
+            origin=ORIGIN,
+            key=operator,
+            operator_keys=[operator.verifier],
+            time="2026-02-01T00:00:00Z",
+        )
+        elapsed = time.perf_counter() - t0
+        assert batch is not None
+        assert batch.new_size == size + 1
+        state_bytes = (folder / "state").stat().st_size
+        print(
+            f"integrate: 1 entry into {size:,} entries: {elapsed * 1000:.1f} ms "
+            f"(state file {state_bytes} bytes; building the {size:,}-entry state took "
+            f"{setup:.1f} s)"
+        )
+    finally:
+        shutil.rmtree(folder)
+
+
+def bench_tiles(size: int) -> None:
+    entries = [synthetic(i) for i in range(size)]
+    total_bytes = sum(map(len, entries))
+    t0 = time.perf_counter()
+    for e in entries:
+        hashlib.sha256(e).digest()
+    floor = time.perf_counter() - t0
+    out = Path(tempfile.mkdtemp(prefix="tiles-bench-"))
+    try:
+        t0 = time.perf_counter()
+        leaves = [hashlib.sha256(b"\x00" + e).digest() for e in entries]
+        t_leaves = time.perf_counter() - t0
+        made = list(
+            full_tile_files(leaves, lambda n: entries[n * TILE_WIDTH : (n + 1) * TILE_WIDTH])
+        )
+        t_bytes = time.perf_counter() - t0
+        folders: set[Path] = set()
+        for path, data in made:
+            target = out / path
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            target.write_bytes(data)
+        elapsed = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(out)
+    written = sum(len(data) for _, data in made)
+    print(
+        f"tiles: {size:,} entries ({total_bytes / 1e6:.0f} MB): {elapsed:.2f} s in all "
+        f"(leaf hashes {t_leaves:.2f} s; all tile and bundle bytes {t_bytes:.2f} s; writing "
+        f"{len(made):,} files, {written / 1e6:.1f} MB, {elapsed - t_bytes:.2f} s); "
+        f"floor SHA-256 once {floor:.2f} s; ratio {t_bytes / floor:.2f}x computing, "
+        f"{elapsed / floor:.2f}x with writes"
+    )
+
+
+def _publishers(count: int) -> list[tuple[str, object, dict[str, object]]]:
+    operator = demo_keys.operator()
+    out = []
+    for p in range(count):
+        pid = f"pub{p:03d}"
+        key = demo_key(f"{pid}.example/bench-DEMO")
+        reg = authoring.registration(
+            pid,
+            name=f"Publisher {p}",
+            domain=f"{pid}.example",
+            contact=f"mailto:ledger@{pid}.example",
+            keys=[format_verifier_key(key.verifier)],
+            admitted_at="2026-01-01T00:00:00Z",
+        )
+        out.append((pid, key, authoring.sign_registration(reg, operator)))
+    return out
+
+
+def build_site(size: int, publishers: int = 10) -> Path:
+    site = OUT / f"site-{size}"
+    if (site / "log/checkpoint").is_file():
+        return site
+    if site.exists():
+        shutil.rmtree(site)
+    entries: list[bytes] = []
+    chains = []
+    for pid, key, reg in _publishers(publishers):
+        entries.append(canonical.canonical_json(reg))
+        chains.append([pid, key, canonical.record_hash(reg)])
+    seq = 0
+    while len(entries) < size:
+        seq += 1
+        at = (START + timedelta(seconds=seq)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for chain in chains:
+            if len(entries) >= size:
+                break
+            pid, key, prev = chain
+            record = {
+                **synth.body(str(pid), seq),
+                "publisher": pid,
+                "seq": seq,
+                "prev": prev,
+                "recorded_at": at,
+            }
+            signed = sign(record, key)  # type: ignore[arg-type]
+            chain[2] = canonical.record_hash(signed)
+            entries.append(canonical.canonical_json(signed))
+    store = MemoryHashStore.from_leaf_hashes(leaf_hash(e) for e in entries)
+    log = site / "log"
+    leaves = [leaf_hash(e) for e in entries]
+    for path, data in full_tile_files(
+        leaves, lambda n: entries[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
+    ):
+        (log / path).parent.mkdir(parents=True, exist_ok=True)
+        (log / path).write_bytes(data)
+    cp = sign_checkpoint(Checkpoint(ORIGIN, size, store.root()), demo_keys.operator())
+    (log / "checkpoint").write_bytes(cp)
+    return site
+
+
+def _verify_chunk(items: list[tuple[bytes, bytes, bytes]]) -> int:
+    loaded: dict[bytes, Ed25519PublicKey] = {}
+    for public, message, sig in items:
+        if public not in loaded:
+            loaded[public] = Ed25519PublicKey.from_public_bytes(public)
+        loaded[public].verify(sig, message)
+    return len(items)
+
+
+def bench_site(size: int) -> None:
+    t0 = time.perf_counter()
+    site = build_site(size)
+    built = time.perf_counter() - t0
+    import json
+
+    from imageledger.log.fetch import LogSource
+    from imageledger.log.tiles import entry_bundles_for_size, parse_entry_bundle
+
+    source = LogSource(site / "log")
+    items = []
+    keys = {}
+    for bundle in entry_bundles_for_size(size):
+        for data in parse_entry_bundle(source.bundle(bundle), bundle):
+            value = json.loads(data)
+            sig = value["signatures"][-1]
+            if not keys:
+                keys[sig["key"]] = demo_keys.operator().verifier.public
+            if sig["key"] not in keys:
+                pid = value["publisher"]
+                keys[sig["key"]] = demo_key(f"{pid}.example/bench-DEMO").verifier.public
+            import base64
+
+            items.append(
+                (keys[sig["key"]], canonical.signing_message(value), base64.b64decode(sig["sig"]))
+            )
+    cores = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        assert sum(pool.map(_verify_chunk, [items[i::cores] for i in range(cores)])) == size
+    floor = time.perf_counter() - t0
+    operator = format_verifier_key(demo_keys.operator().verifier)
+    t0 = time.perf_counter()
+    audit = verify_site(str(site), operator_keys=[operator])
+    elapsed = time.perf_counter() - t0
+    assert audit.report, [f.diagnostics() for f in audit.report][:3]
+    assert audit.entries == size
+    print(
+        f"verify --site: {size:,} entries on {cores} cores: {elapsed:.2f} s "
+        f"({size / elapsed:,.0f} entries/s); floor Ed25519 verify on {cores} cores "
+        f"{floor:.2f} s; ratio {elapsed / floor:.2f}x (building the site took {built:.1f} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--integrate", type=int, default=1_000_000)
+    parser.add_argument("--tiles", type=int, default=1_000_000)
+    parser.add_argument("--site", type=int, default=100_000)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    if args.integrate:
+        bench_integrate(args.integrate)
+    if args.tiles:
+        bench_tiles(args.tiles)
+    if args.site:
+        bench_site(args.site)
+
+
+if __name__ == "__main__":
+    main()

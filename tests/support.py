@@ -1,0 +1,39 @@
+"""Helpers the tests share (importable as ``support``; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    """What one in-process CLI run returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes, to prove a failed command wrote nothing.
+
+    The local validation cache (``.imageledger-cache/``, never committed) may remember
+    files a failed command checked; it is not part of the ledger.
+    """
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".imageledger-cache" not in p.parts
+    }
+
+
+def go_note_example() -> dict[str, str]:
+    """Go's published signed-note example (tests/vectors/go-note-example.json)."""
+    data: dict[str, str] = json.loads(
+        (ROOT / "tests/vectors/go-note-example.json").read_text(encoding="utf-8")
+    )
+    return data

@@ -1,0 +1,193 @@
+"""Check the log's entries on their own: canonical JSON, schema, signatures, chains.
+
+No repository is needed: registrations carry the publishers' first keys and key events
+carry the rest, so the operator key is the only trust anchor. Parsing and Ed25519 run on
+every core (``fork``: the entries are inherited, not pickled); the chains are then walked
+in log order in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from imageledger.core.canonical import parse_canonical_json, sha256_ref
+from imageledger.core.chain import ChainEntry, PublisherChain
+from imageledger.core.keys import VerifierKey, parse_verifier_key
+from imageledger.core.limits import MAX_ENTRY_BYTES
+from imageledger.core.records import UnverifiedRecord, check_shape
+from imageledger.errors import (
+    Finding,
+    LedgerError,
+    Location,
+    RecordError,
+    Report,
+    Severity,
+    VerificationError,
+)
+
+KeyTable = dict[str, list[VerifierKey]]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    index: int
+    entry: ChainEntry | None = None
+    verified: frozenset[tuple[str, bytes]] = frozenset()
+    registration: dict[str, Any] | None = None
+    finding: Finding | None = None
+
+
+_entries: Sequence[bytes] = ()
+_keys: KeyTable = {}
+
+
+def _where(index: int) -> Location:
+    return Location(f"log entry {index}")
+
+
+def check_entry(index: int) -> EntryResult:
+    """Check entry ``index`` of ``_entries`` in isolation, against every candidate key."""
+    try:
+        raw = _entries[index]
+        data = parse_canonical_json(raw)  # the bytes are the canonical form: no re-encoding
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise RecordError("entry is larger than a record may be", code="record-size")
+        record = UnverifiedRecord(
+            data, check_shape(data, values_checked=True), raw, sha256_ref(raw)
+        )
+        message = record.signing_message()
+        verified = set()
+        for ref, sig in record.signatures:
+            for key in _keys.get(ref, ()):
+                try:
+                    key.verify(message, sig)
+                except VerificationError:
+                    continue
+                verified.add((ref, key.public))
+        return EntryResult(
+            index,
+            ChainEntry.of(record),
+            frozenset(verified),
+            record.data if record.kind == "publisher" else None,
+        )
+    except LedgerError as e:
+        return EntryResult(
+            index,
+            finding=Finding(
+                e.code, e.message, Location(_where(index).path, None, e.location.field)
+            ),
+        )
+
+
+def _check_range(span: tuple[int, int]) -> list[EntryResult]:
+    return [check_entry(i) for i in range(*span)]
+
+
+def key_table(entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey]) -> KeyTable:
+    """Every key any entry introduces (candidates only: the chain walk decides who may sign)."""
+    table: KeyTable = defaultdict(list)
+    for key in operator_keys.values():
+        table[key.ref].append(key)
+    for data in entries:
+        if b'"schema":"imageledger/publisher/' not in data and b'"new_key":' not in data:
+            continue
+        try:
+            value = json.loads(data)
+            texts = list(value.get("keys", [])) + ([value["new_key"]] if "new_key" in value else [])
+            for text in texts:
+                key = parse_verifier_key(str(text))
+                if key not in table[key.ref]:
+                    table[key.ref].append(key)
+        except (ValueError, LedgerError, AttributeError, TypeError):
+            continue  # the entry's own check reports it
+    return dict(table)
+
+
+def _results(count: int, workers: int, progress: Callable[[int], None] | None) -> list[EntryResult]:
+    if workers <= 1 or count < 512:
+        out = []
+        for i in range(count):
+            out.append(check_entry(i))
+            if progress:
+                progress(1)
+        return out
+    step = max(64, min(2048, count // (workers * 8)))
+    spans = [(i, min(i + step, count)) for i in range(0, count, step)]
+    results: list[EntryResult] = []
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for chunk in pool.imap(_check_range, spans):
+            results.extend(chunk)
+            if progress:
+                progress(len(chunk))
+    return results
+
+
+def check_entries(
+    entries: Sequence[bytes],
+    operator_keys: Mapping[str, VerifierKey],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Report, dict[str, PublisherChain]]:
+    """Check every entry and walk every chain in log order; report what fails."""
+    global _entries, _keys
+    report = Report()
+    _entries, _keys = entries, key_table(entries, operator_keys)
+    try:
+        results = _results(len(entries), workers or os.cpu_count() or 1, progress)
+    finally:
+        _entries, _keys = (), {}
+    chains: dict[str, PublisherChain] = {}
+    broken: set[str] = set()
+    for result in results:
+        if result.finding is not None or result.entry is None:
+            if result.finding is not None:
+                report.add(result.finding)
+            continue
+        entry = result.entry
+        if entry.publisher in broken:
+            continue
+        try:
+            _walk(result, entry, chains, operator_keys)
+        except LedgerError as e:
+            broken.add(entry.publisher)
+            report.add(
+                Finding(
+                    e.code,
+                    f"{entry.ref}: {e.message}",
+                    Location(_where(result.index).path, None, e.location.field),
+                    Severity.ERROR,
+                    e.hint,
+                )
+            )
+    return report, chains
+
+
+def _walk(
+    result: EntryResult,
+    entry: ChainEntry,
+    chains: dict[str, PublisherChain],
+    operator_keys: Mapping[str, VerifierKey],
+) -> None:
+    def verify(ref: str, key: VerifierKey) -> None:
+        if (ref, key.public) not in result.verified:
+            raise VerificationError(f"signature by {ref} does not verify", code="signature-invalid")
+
+    if result.registration is not None:
+        if entry.publisher in chains:
+            raise VerificationError("a second registration", code="log-duplicate-registration")
+        record = UnverifiedRecord.from_dict(result.registration, values_checked=True)
+        chains[entry.publisher] = PublisherChain.start(record, operator_keys, verify)
+        return
+    chain = chains.get(entry.publisher)
+    if chain is None:
+        raise VerificationError("logged before its publisher's registration", code="log-order")
+    for ref, key in chain.authorize(entry).items():
+        verify(ref, key)
+    chain.advance(entry)

@@ -1,0 +1,128 @@
+"""Every generated page and file of the site, as data (pure: a ledger in, paths and
+contents out). The plugin hands these to MkDocs; another generator could write them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import click
+
+from imageledger.site import urls
+from imageledger.site.model import SiteLedger
+from imageledger.site.render import api, feeds, reference
+from imageledger.site.render.html import PageSource
+from imageledger.site.render.publisher import page_count, render_publisher_page, render_publishers
+from imageledger.site.render.record import render_record
+
+CSP_META = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
+"""The policy in every page's ``<meta>`` (``site_src/overrides/main.html``)."""
+CSP = CSP_META + "; frame-ancestors 'none'"
+"""The policy as an HTTP header (``_headers``): ``frame-ancestors`` only works there."""
+HEADERS = (
+    "/*\n"
+    f"  Content-Security-Policy: {CSP}\n"
+    "  X-Content-Type-Options: nosniff\n"
+    "  Referrer-Policy: no-referrer\n"
+    "  Permissions-Policy: interest-cohort=()\n"
+)
+FORMAT_REFERENCE = "reference/format.md"
+CLI_REFERENCE = "reference/cli.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    site_url: str
+    page_size: int = 50
+    feed_entries: int = 20
+    latest: int = 10
+    export: bool = True
+    proofs: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """One generated file: ``path`` relative to the docs root; ``ref`` names the record
+    it comes from, for error messages."""
+
+    path: str
+    content: str | bytes | PageSource
+    ref: str | None = None
+
+
+def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[Generated]:
+    """Markdown sources: records, publishers, and the generated references."""
+    yield Generated(FORMAT_REFERENCE, reference.render_format_reference())
+    yield Generated(CLI_REFERENCE, reference.render_cli_reference(cli))
+    yield Generated(urls.markdown_path(urls.PUBLISHERS), render_publishers(ledger))
+    for publisher in ledger.publishers.values():
+        for number in range(1, page_count(publisher, options.page_size) + 1):
+            yield Generated(
+                urls.markdown_path(urls.publisher(publisher.id, number)),
+                render_publisher_page(
+                    ledger, publisher, number, size=options.page_size, latest=options.latest
+                ),
+                publisher.id,
+            )
+        for record in publisher.records:
+            yield Generated(
+                urls.markdown_path(urls.record(record.ref)),
+                render_record(ledger, record),
+                record.ref,
+            )
+
+
+def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generated]:
+    """Static files: canonical records, proofs, the JSON API, feeds, the export."""
+    site = options.site_url
+    yield Generated("_headers", HEADERS)
+    for path, data in reference.schema_files().items():
+        yield Generated(path, data)
+    figures = ledger.figures(now=now)
+    yield Generated(f"{urls.API}/ledger.json", api.ledger_json(ledger, figures, site))
+    yield Generated(f"{urls.API}/publishers.json", api.publishers_json(ledger, site))
+    n = options.feed_entries
+    latest = ledger.latest(n)
+    for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
+        yield Generated(
+            urls.feed(fmt),
+            render(
+                latest, title_text=ledger.name, site_url=site, feed_path=urls.feed(fmt), home=""
+            ),
+        )
+    proofs = ledger.log.proofs if ledger.log is not None and options.proofs else {}
+    for publisher in ledger.publishers.values():
+        pid = publisher.id
+        yield Generated(
+            urls.api_publisher(pid), api.publisher_json(publisher, site, options.page_size), pid
+        )
+        for number in range(1, page_count(publisher, options.page_size) + 1):
+            yield Generated(
+                urls.api_publisher_page(pid, number),
+                api.publisher_page_json(ledger, publisher, number, site, options.page_size),
+                pid,
+            )
+        newest = ledger.latest(n, publisher=pid)
+        for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
+            yield Generated(
+                urls.publisher_feed(pid, fmt),
+                render(
+                    newest,
+                    title_text=f"{ledger.name}: {pid}",
+                    site_url=site,
+                    feed_path=urls.publisher_feed(pid, fmt),
+                    home=urls.publisher(pid),
+                ),
+                pid,
+            )
+        for record in publisher.records:
+            ref = record.ref
+            yield Generated(urls.record_json(ref), record.canonical, ref)
+            yield Generated(urls.api_record(ref), api.record_json(ledger, record, site), ref)
+            if ref in proofs:
+                yield Generated(urls.record_proof(ref), proofs[ref], ref)
+    if options.export:
+        yield Generated(urls.EXPORT, api.export_jsonl_gz(ledger))

@@ -1,0 +1,25 @@
+"""The ``imageledger`` plugin's options in ``mkdocs.yml`` (typed, validated by MkDocs)."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class LedgerPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # mkdocs' hook
+    """``plugins: [imageledger: {...}]``; every option has a default that fits the demo."""
+
+    ledger = c.Type(str, default=".")
+    """The ledger repository (holding ``ledger/ledger.yaml``), relative to ``mkdocs.yml``."""
+    page_size = c.Type(int, default=50)
+    """Records per publisher page and per API page."""
+    feed_entries = c.Type(int, default=20)
+    """Entries in each Atom/JSON feed (feeds never grow with the ledger)."""
+    latest = c.Type(int, default=10)
+    """Latest disclosures listed on the home page."""
+    export = c.Type(bool, default=True)
+    """Write the bulk export ``export/records.jsonl.gz``."""
+    log = c.Type(bool, default=True)
+    """Publish the log: tiles under ``/log/`` and a ``proof.txt`` per logged record."""
+    workers = c.Type(int, default=0)
+    """Processes used to read records (0: one per core)."""

@@ -1,0 +1,134 @@
+"""The ``imageledger`` MkDocs plugin: read the ledger, hand the generated files to MkDocs.
+
+Thin on purpose (CONVENTIONS 13): everything it adds comes from :mod:`imageledger.site.build`
+and the pure renderers; every failure becomes a ``PluginError`` naming the file and record.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from imageledger.errors import LedgerError
+from imageledger.site import build
+from imageledger.site.config import LedgerPluginConfig
+from imageledger.site.load import read_ledger
+from imageledger.site.model import SiteLedger
+from imageledger.site.render.home import MARKER, render_home
+from imageledger.site.render.html import BODY_MARKER, PageSource
+
+IN_NAV = frozenset({build.FORMAT_REFERENCE, build.CLI_REFERENCE, "p/index.md"})
+
+
+def _guarded(items: Iterator[build.Generated]) -> Iterator[build.Generated]:
+    """``items``, with any failure turned into a ``PluginError`` naming what was being made."""
+    last: build.Generated | None = None
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except LedgerError as e:
+            raise PluginError(f"imageledger: {e.diagnostics()}") from e
+        except Exception as e:
+            after = f" (after {last.path})" if last is not None else ""
+            raise PluginError(f"imageledger: generating the site failed{after}: {e!r}") from e
+        last = item
+        yield item
+
+
+class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-call]
+    """Renders the ledger in ``ledger/`` into the site (``plugins: [search, imageledger]``)."""
+
+    def __init__(self) -> None:
+        self.repo = Path()
+        self.ledger: SiteLedger | None = None
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.bodies: dict[str, str] = {}
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not config.use_directory_urls:
+            raise PluginError("imageledger: needs use_directory_urls (record URLs are /r/<p>/<n>/)")
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.repo = (base / self.config.ledger).resolve()
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        return config
+
+    def _options(self, config: MkDocsConfig) -> build.Options:
+        site_url = config.site_url or ""
+        return build.Options(
+            site_url=site_url if site_url.endswith("/") else site_url + "/",
+            page_size=self.config.page_size,
+            feed_entries=self.config.feed_entries,
+            latest=self.config.latest,
+            export=self.config.export,
+            proofs=self.config.log,
+        )
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        from imageledger.cli import cli, register  # heavy imports: only when building
+
+        register()  # attach every subcommand, for the CLI reference
+
+        try:
+            self.ledger = read_ledger(
+                self.repo, workers=self.config.workers or os.cpu_count() or 1, log=self.config.log
+            )
+        except LedgerError as e:
+            raise PluginError(f"imageledger: {e.diagnostics()}") from e
+        options = self._options(config)
+        stamp = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        add: Callable[[File], None] = files.append
+        self.bodies.clear()
+        for item in _guarded(build.pages(self.ledger, options, cli)):
+            level = InclusionLevel.UNDEFINED if item.path in IN_NAV else InclusionLevel.NOT_IN_NAV
+            content = item.content
+            if isinstance(content, PageSource):
+                self.bodies[item.path] = content.html()
+                content = content.front_matter() + BODY_MARKER
+            add(File.generated(config, item.path, content=content, inclusion=level))
+        for item in _guarded(build.files(self.ledger, options, now=stamp)):
+            add(File.generated(config, item.path, content=item.content))
+        return files
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if page.file.src_uri != "index.md" or self.ledger is None:
+            return markdown
+        block = f"\n\n{render_home(self.ledger, latest=self.config.latest, now=self.now)}\n\n"
+        if MARKER in markdown:
+            return markdown.replace(MARKER, block, 1)
+        return markdown + block
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        body = self.bodies.get(page.file.src_uri)
+        return html if body is None else html.replace(BODY_MARKER, body, 1)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.log or self.ledger is None or self.ledger.log is None:
+            return
+        from imageledger.log.publish import write_tiles
+
+        try:
+            write_tiles(self.repo, Path(config.site_dir) / "log")
+        except LedgerError as e:
+            raise PluginError(f"imageledger: writing the log tiles: {e.diagnostics()}") from e
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        server.watch(str(self.repo / "ledger"))
+        return server

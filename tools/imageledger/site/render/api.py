@@ -1,0 +1,152 @@
+"""The static JSON API under ``/api/v1/`` and the bulk export (bytes out).
+
+Every file is bounded: lists are paginated by publisher and page; the only file that grows
+with the ledger is the export, which is the point of an export.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from typing import Any
+
+from imageledger.core.records import UnverifiedRecord
+from imageledger.site import urls
+from imageledger.site.model import Figures, Publisher, SiteLedger
+from imageledger.site.render.publisher import page_count, page_records
+from imageledger.site.render.summary import summary
+
+VERSION = 1
+
+
+def dump(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).encode() + b"\n"
+
+
+def _links(site_url: str, **paths: str) -> dict[str, str]:
+    return {name: site_url + path for name, path in paths.items()}
+
+
+def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> dict[str, Any]:
+    links = {"html": urls.record(record.ref), "canonical": urls.record_json(record.ref)}
+    if ledger.log is not None and record.ref in ledger.log.proofs:
+        links["proof"] = urls.record_proof(record.ref)
+    return {
+        "ref": record.ref,
+        "kind": record.kind,
+        "hash": record.hash,
+        "recorded_at": record.recorded_at,
+        "summary": summary(record),
+        "links": _links(site_url, **links),
+    }
+
+
+def ledger_json(ledger: SiteLedger, figures: Figures, site_url: str) -> bytes:
+    return dump(
+        {
+            "api": VERSION,
+            "name": ledger.name,
+            "origin": ledger.origin,
+            "figures": figures.to_json(),
+            "log": ledger.log.to_json() if ledger.log is not None else None,
+            "links": _links(
+                site_url,
+                publishers=f"{urls.API}/publishers.json",
+                atom=urls.feed("atom"),
+                json_feed=urls.feed("json"),
+                export=urls.EXPORT,
+            ),
+        }
+    )
+
+
+def _publisher_summary(publisher: Publisher, site_url: str) -> dict[str, Any]:
+    return {
+        "id": publisher.id,
+        **publisher.profile,
+        "records": len(publisher.records),
+        "links": _links(
+            site_url, api=urls.api_publisher(publisher.id), html=urls.publisher(publisher.id)
+        ),
+    }
+
+
+def publishers_json(ledger: SiteLedger, site_url: str) -> bytes:
+    return dump(
+        {
+            "api": VERSION,
+            "publishers": [_publisher_summary(p, site_url) for p in ledger.publishers.values()],
+        }
+    )
+
+
+def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
+    pages = page_count(publisher, size)
+    return dump(
+        {
+            "api": VERSION,
+            **_publisher_summary(publisher, site_url),
+            "registration": publisher.registration.data,
+            "registration_hash": publisher.registration.hash,
+            "key_history": [
+                {"seq": e.seq, "action": e.action, "key": e.key, "at": e.at, "reason": e.reason}
+                for e in publisher.key_history()
+            ],
+            "page_size": size,
+            "pages": [
+                site_url + urls.api_publisher_page(publisher.id, n) for n in range(1, pages + 1)
+            ],
+        }
+    )
+
+
+def publisher_page_json(
+    ledger: SiteLedger, publisher: Publisher, number: int, site_url: str, size: int
+) -> bytes:
+    pages = page_count(publisher, size)
+    links = {}
+    if number > 1:
+        links["prev"] = urls.api_publisher_page(publisher.id, number - 1)
+    if number < pages:
+        links["next"] = urls.api_publisher_page(publisher.id, number + 1)
+    return dump(
+        {
+            "api": VERSION,
+            "publisher": publisher.id,
+            "page": number,
+            "pages": pages,
+            "page_size": size,
+            "records": [
+                record_entry(ledger, r, site_url) for r in page_records(publisher, number, size)
+            ],
+            "links": _links(site_url, **links),
+        }
+    )
+
+
+def record_json(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> bytes:
+    return dump(
+        {
+            "api": VERSION,
+            **record_entry(ledger, record, site_url),
+            "record": record.data,
+            "affected_by": [
+                {"ref": e.ref, "kind": e.kind, "effective_at": e.effective_at, "reason": e.reason}
+                for e in ledger.effects.get(record.ref, ())
+            ],
+            "relied_on_by": ledger.used_by.get(record.ref, []),
+        }
+    )
+
+
+def export_jsonl_gz(ledger: SiteLedger) -> bytes:
+    """Every registration and record, one canonical JSON document per line, gzipped
+    deterministically (mtime 0, no file name), in publisher then seq order."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as out:
+        for publisher in ledger.publishers.values():
+            out.write(publisher.registration.canonical + b"\n")
+            for record in publisher.records:
+                out.write(record.canonical + b"\n")
+    return buffer.getvalue()

@@ -1,0 +1,172 @@
+"""Publisher pages: profile, key history, feeds, and its records in pages of ``page_size``.
+
+Page ``n`` always holds seqs ``(n-1)·size+1 … n·size``, so every page but the last never
+changes once written, and no page grows with the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from imageledger.core.records import UnverifiedRecord
+from imageledger.site import urls
+from imageledger.site.model import Publisher, SiteLedger
+from imageledger.site.render.html import (
+    code,
+    external,
+    join,
+    link,
+    PageSource,
+    page,
+    rel_url,
+    section,
+    table,
+    tag,
+    text,
+)
+from imageledger.site.render.summary import KIND_NAMES, summary
+
+
+def page_count(publisher: Publisher, size: int) -> int:
+    return max(1, -(-len(publisher.records) // size))
+
+
+def page_records(publisher: Publisher, number: int, size: int) -> list[UnverifiedRecord]:
+    return publisher.records[(number - 1) * size : number * size]
+
+
+def record_rows(
+    base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]
+) -> list[tuple[Markup, ...]]:
+    rows: list[tuple[Markup, ...]] = []
+    for record in records:
+        marks = [e.kind for e in ledger.effects.get(record.ref, ())]
+        flag = tag("span", " · ".join(sorted(set(marks))), class_="il-flag") if marks else Markup()
+        rows.append(
+            (
+                link(rel_url(base, urls.record(record.ref)), code(record.ref)),
+                text(KIND_NAMES.get(record.kind, record.kind)),
+                text(record.recorded_at),
+                join([text(summary(record)), " ", flag]),
+            )
+        )
+    return rows
+
+
+def records_table(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) -> Markup:
+    return table(("Record", "Kind", "Recorded", "Says"), record_rows(base, ledger, records))
+
+
+def _pager(base: str, pid: str, number: int, total: int) -> Markup:
+    if total == 1:
+        return Markup()
+    items = []
+    if number > 1:
+        items.append(link(rel_url(base, urls.publisher(pid, number - 1)), "← previous"))
+    items.append(text(f"page {number} of {total}"))
+    if number < total:
+        items.append(link(rel_url(base, urls.publisher(pid, number + 1)), "next →"))
+    window = sorted({1, total, *range(max(1, number - 3), min(total, number + 3) + 1)})
+    numbers = join(
+        (
+            tag("strong", str(n))
+            if n == number
+            else link(rel_url(base, urls.publisher(pid, n)), str(n))
+        )
+        for n in window
+    )
+    return tag("nav", join([*items, numbers], " · "), class_="il-pager")
+
+
+def _profile(publisher: Publisher) -> Markup:
+    profile = publisher.profile
+    rows = [(text("Publisher id"), code(publisher.id))]
+    for key, label in (("name", "Name"), ("domain", "Domain"), ("description", "About")):
+        if key in profile:
+            rows.append((text(label), text(profile[key])))
+    contact = profile.get("contact")
+    if isinstance(contact, str):
+        rows.append(
+            (
+                text("Contact"),
+                external(contact) if contact.startswith("https://") else text(contact),
+            )
+        )
+    rows.append((text("Admitted"), text(publisher.registration.data["admitted_at"])))
+    rows.append((text("Registration hash"), code(publisher.registration.hash)))
+    return table(("", ""), rows, "il-profile")
+
+
+def _keys(base: str, publisher: Publisher) -> Markup:
+    rows = []
+    for event in publisher.key_history():
+        where = (
+            text("registration")
+            if event.seq == 0
+            else link(
+                rel_url(base, urls.record(f"{publisher.id}/{event.seq}")),
+                f"{publisher.id}/{event.seq}",
+            )
+        )
+        rows.append(
+            (text(event.at), text(event.action), code(event.key), where, text(event.reason or ""))
+        )
+    return table(("When", "Event", "Key", "Record", "Reason"), rows, "il-keys")
+
+
+def _feeds(base: str, pid: str) -> Markup:
+    return tag(
+        "p",
+        join(
+            [
+                "Follow this publisher: ",
+                link(rel_url(base, urls.publisher_feed(pid, "atom")), "Atom"),
+                " · ",
+                link(rel_url(base, urls.publisher_feed(pid, "json")), "JSON Feed"),
+                " · ",
+                link(rel_url(base, urls.api_publisher(pid)), "API"),
+            ]
+        ),
+        class_="il-feeds",
+    )
+
+
+def render_publisher_page(
+    ledger: SiteLedger, publisher: Publisher, number: int, *, size: int, latest: int
+) -> PageSource:
+    """Page ``number`` (from 1) of ``publisher``: page 1 carries the profile and keys."""
+    base = urls.publisher(publisher.id, number)
+    total = page_count(publisher, size)
+    records = page_records(publisher, number, size)
+    parts = [_feeds(base, publisher.id)]
+    if number == 1:
+        parts.append(section("Profile", _profile(publisher), "profile"))
+        parts.append(section("Keys", _keys(base, publisher), "keys"))
+        newest = ledger.latest(latest, publisher=publisher.id)
+        if newest:
+            parts.append(section("Latest records", records_table(base, ledger, newest), "latest"))
+    first = (number - 1) * size + 1
+    heading = f"Records {first}–{first + len(records) - 1}" if records else "Records"
+    parts.append(_pager(base, publisher.id, number, total))
+    parts.append(section(heading, records_table(base, ledger, records), "records"))
+    parts.append(_pager(base, publisher.id, number, total))
+    suffix = "" if number == 1 else f" (page {number})"
+    return page(f"Publisher {publisher.id}{suffix}", join(parts, "\n"))
+
+
+def render_publishers(ledger: SiteLedger) -> PageSource:
+    """The list of publishers (``/p/``)."""
+    base = urls.PUBLISHERS
+    rows = [
+        (
+            link(rel_url(base, urls.publisher(p.id)), code(p.id)),
+            text(p.profile.get("name", "")),
+            text(str(len(p.records))),
+            text(p.registration.data["admitted_at"]),
+        )
+        for p in ledger.publishers.values()
+    ]
+    body = table(("Publisher", "Name", "Records", "Admitted"), rows)
+    return page("Publishers", body, template="main.html", search=True)

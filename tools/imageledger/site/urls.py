@@ -1,0 +1,54 @@
+"""Where every generated page and file lives (site-relative; directory URLs end in ``/``).
+
+These paths are public and permanent: ``/r/<publisher>/<seq>/`` is the record's page.
+"""
+
+from __future__ import annotations
+
+API = "api/v1"
+
+
+def record(ref: str) -> str:
+    return f"r/{ref}/"
+
+
+def record_json(ref: str) -> str:
+    """The record's exact canonical bytes (what was signed, hashed and logged)."""
+    return f"r/{ref}/record.json"
+
+
+def record_proof(ref: str) -> str:
+    return f"r/{ref}/proof.txt"
+
+
+def publisher(pid: str, page: int = 1) -> str:
+    return f"p/{pid}/" if page == 1 else f"p/{pid}/{page}/"
+
+
+def publisher_feed(pid: str, fmt: str) -> str:
+    return f"p/{pid}/feed.{fmt}"
+
+
+def feed(fmt: str) -> str:
+    return f"feed.{fmt}"
+
+
+def api_record(ref: str) -> str:
+    return f"{API}/records/{ref}.json"
+
+
+def api_publisher(pid: str) -> str:
+    return f"{API}/publishers/{pid}.json"
+
+
+def api_publisher_page(pid: str, page: int) -> str:
+    return f"{API}/publishers/{pid}/records/{page}.json"
+
+
+EXPORT = "export/records.jsonl.gz"
+PUBLISHERS = "p/"
+
+
+def markdown_path(url: str) -> str:
+    """The virtual source file of a generated page at directory URL ``url``."""
+    return url.rstrip("/") + ".md" if url != PUBLISHERS else "p/index.md"
