@@ -77,7 +77,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
 
 
 def load_private_key(path: Path) -> PrivateKey:
-    """Read a ``PRIVATE+KEY+…`` file (small, bounded); errors name the file."""
+    """Read a signed-note private key file (small, bounded); errors name the file."""
     try:
         return parse_private_key(read_bounded(path, 4096).decode("utf-8", "replace"))
     except LedgerError as e:
