@@ -19,6 +19,12 @@ def test_fast_jcs_equals_reference(value: dict[str, Any]) -> None:
     assert canonical.canonical_json(value) == canonical.canonical_json_reference(value)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_parse_canonical_json_round_trips(value: dict[str, Any]) -> None:
+    assert canonical.parse_canonical_json(canonical.canonical_json(value)) == value
+
+
 def test_rfc8785_escapes_and_order() -> None:
     value = {"b": '\u0007\n"\\/\u00e9\U0001f600', "a": [1, True, -0]}
     assert canonical.canonical_json(value) == (
@@ -35,6 +41,12 @@ def test_rfc8785_escapes_and_order() -> None:
         pytest.param(b'{"a": 1}', "json-not-canonical", id="whitespace"),
         pytest.param(b"[1]", "json-not-object", id="array"),
         pytest.param(b'{"a":"e\xcc\x81"}', "json-not-nfc", id="non-nfc"),
+        pytest.param(b'{"a":null}', "json-type", id="null"),
+        pytest.param(b'{"a":[1,null]}', "json-type", id="null-in-array"),
+        pytest.param(b'{"a":9007199254740992}', "json-syntax", id="int-range"),
+        pytest.param('{"\u00e9":1}'.encode(), "json-syntax", id="non-ascii-key"),
+        pytest.param(b'{"a":"\\ud800"}', "json-surrogate", id="lone-surrogate"),
+        pytest.param(b'{"a":"\\u00e9"}', "json-not-canonical", id="needless-escape"),
     ],
 )
 def test_parse_canonical_json_refuses(data: bytes, code: str) -> None:

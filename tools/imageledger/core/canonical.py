@@ -85,29 +85,51 @@ def canonical_json_reference(value: Any) -> bytes:
 
 
 def parse_canonical_json(data: bytes) -> dict[str, Any]:
-    """Parse JSON that must already be canonical (log entries, API files)."""
+    """Parse JSON that must already be canonical (log entries, API files).
+
+    The value checks ride on the parser's hooks (keys, integers, floats) and one NFC check
+    of the whole text: the canonical encoder escapes only ASCII characters, and a quote
+    neither composes nor reorders with its neighbours, so the text is NFC exactly when
+    every string in it is. Only a ``null`` sends it through the full value walk.
+    """
     try:
+        text = data.decode("utf-8")
         value = json.loads(
-            data.decode("utf-8"), parse_float=_no_float, object_pairs_hook=_no_duplicates
+            text, parse_float=_no_float, parse_int=_bounded_int, object_pairs_hook=_pairs
         )
     except (UnicodeDecodeError, ValueError) as e:
         raise RecordError(f"not valid JSON: {e}", code="json-syntax") from e
     if not isinstance(value, dict):
         raise RecordError("a record is a JSON object", code="json-not-object")
-    check_value(value)
-    if canonical_json(value) != data:
+    if b"null" in data or not unicodedata.is_normalized("NFC", text):
+        check_value(value)  # names the offending field
+    try:
+        encoded = canonical_json(value)
+    except UnicodeEncodeError as e:
+        raise RecordError("string holds a lone surrogate", code="json-surrogate") from e
+    if encoded != data:
         raise RecordError("JSON is not in RFC 8785 canonical form", code="json-not-canonical")
     return value
+
+
+def _bounded_int(text: str) -> int:
+    number = int(text)
+    if abs(number) > limits.MAX_INT:
+        raise ValueError(f"integer {text} out of range")
+    return number
 
 
 def _no_float(text: str) -> Any:
     raise ValueError(f"float {text} is not allowed")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
         raise ValueError("duplicate key")
+    for key in out:
+        if not key.isascii():
+            raise ValueError(f"key {key!r} is not ASCII")
     return out
 
 

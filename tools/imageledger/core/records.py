@@ -61,10 +61,48 @@ def parse_time(value: str, field: str) -> datetime:
         ) from e
 
 
+@cache
+def _timestamp_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
+    """Where ``kind``'s schema puts timestamps (None: somewhere free-form, walk the data)."""
+    out: list[tuple[str, ...]] = []
+
+    def visit(node: dict[str, Any], path: tuple[str, ...]) -> bool:
+        for name, sub in node.get("properties", {}).items():
+            if sub.get("pattern") == schemas.TIME:
+                out.append((*path, name))
+            elif sub.get("type") == "object" and "properties" in sub:
+                if not visit(sub, (*path, name)):
+                    return False
+            elif sub.get("type") == "object" or (
+                sub.get("type") == "array"
+                and "properties" in sub.get("items", {})
+                and any(
+                    v.get("pattern") == schemas.TIME for v in sub["items"]["properties"].values()
+                )
+            ):
+                return False
+        return True
+
+    return tuple(out) if visit(schemas.schema(kind), ()) else None
+
+
+def _check_times(kind: str, data: dict[str, Any]) -> None:
+    paths = _timestamp_paths(kind)
+    if paths is None:
+        for field, text in _timestamps(data, ""):
+            parse_time(text, field)
+        return
+    for path in paths:
+        found: Any = data
+        for step in path:
+            found = found.get(step) if isinstance(found, dict) else None
+        if isinstance(found, str):
+            parse_time(found, ".".join(path))
+
+
 def _check_semantics(kind: str, data: dict[str, Any]) -> None:
     """What the schema cannot say: real dates, ordered periods, parsable keys."""
-    for path, value in _timestamps(data, ""):
-        parse_time(value, path)
+    _check_times(kind, data)
     for name in ("period", "valid", "licence_period"):
         for holder in (data, data.get("rights", {})):
             period = holder.get(name) if isinstance(holder, dict) else None
