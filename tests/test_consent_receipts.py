@@ -327,11 +327,6 @@ def test_lookup_is_pure_over_records() -> None:
     assert lookup([consent], SECRET, as_of="2027-11-20T00:00:00Z")[0].state == "expired"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="demo/generate.py still commits to the hex text of a 32-byte secret; the receipt "
-    "convention hashes the raw bytes of a 20-byte secret (see site_src/consent-receipts.md)",
-)
 def test_demo_receipts_are_found() -> None:
     from imageledger.demo.generate import demo_secret
     from imageledger.storage.layout import Layout

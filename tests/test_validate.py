@@ -28,13 +28,13 @@ def codes(repo: Path, **kw: object) -> list[tuple[str, str]]:
 def test_demo_ledger_validates(cli: Callable[..., Run]) -> None:
     run = cli("--repo", str(ROOT), "validate")
     assert run.code == 0, run.out
-    assert "ok: 60 records, 3 publishers" in run.out
+    assert "ok: 83 records, 4 publishers" in run.out
 
 
 def test_demo_ledger_validates_in_parallel_with_the_same_result() -> None:
     serial = validate(ROOT, workers=1)
     parallel = validate(ROOT, workers=2)
-    assert serial.records == parallel.records == 60
+    assert serial.records == parallel.records == 83
     assert bool(serial.report)
     assert bool(parallel.report)
     assert {p: c.head_hash for p, c in serial.chains.items()} == {

@@ -56,7 +56,7 @@ def test_integrating_from_scratch_reproduces_the_committed_log(
     args = ("--repo", str(ledger_copy), "log", "integrate", "--key", str(operator_key))
     run = cli(*args, "--time", LOG_TIME)
     assert run.code == 0
-    assert "integrated 63 entries" in run.out
+    assert "integrated 87 entries" in run.out
     assert snapshot(ledger_copy / "ledger/log") == snapshot(ROOT / "ledger/log")
     assert witnesses.is_dir()
 
@@ -72,16 +72,16 @@ def test_incremental_integration_proves_consistency_and_verifies(
     pending = cli("--repo", repo, "verify", "--json")
     report = json.loads(pending.out)
     assert pending.code == 0
-    assert report["size"] == 60
+    assert report["size"] == 84
     put_back(ledger_copy, "northwind", tmp_path / "hidden")
     report = json.loads(cli("--repo", repo, "verify", "--json").out)
     assert [f["code"] for f in report["findings"]] == ["log-pending", "log-quorum-unmet"]
     assert cli(*args, "--time", LOG_TIME).code == 0
     log = ledger_copy / "ledger/log/checkpoints"
-    assert sorted(p.name for p in log.iterdir()) == ["60", "63", "63.consistency"]
+    assert sorted(p.name for p in log.iterdir()) == ["84", "87", "87.consistency"]
     run = cli("--repo", repo, "verify")
     assert run.code == 0, run.out
-    assert "size 63" in run.out
+    assert "size 87" in run.out
 
 
 def test_integrate_refuses_a_non_operator_key_and_a_bad_state(
@@ -135,10 +135,10 @@ def test_tiles_extend_incrementally_to_what_a_fresh_build_writes(
     assert cli(*integrate, "--time", LOG_TIME).code == 0
     run = cli("--repo", repo, "log", "tiles", "--out", str(out))
     assert run.code == 0
-    assert "from size 58" in run.out
+    assert "from size 82" in run.out
     fresh = tmp_path / "fresh/log"
     assert cli("--repo", repo, "log", "tiles", "--out", str(fresh)).code == 0
-    grown = {k: v for k, v in snapshot(out).items() if ".p/58" not in k}
+    grown = {k: v for k, v in snapshot(out).items() if ".p/82" not in k}
     assert grown == snapshot(fresh)
 
 
@@ -178,14 +178,14 @@ def test_verify_repo_and_site_pass_on_the_demo(
     assert cli("--repo", repo, "log", "tiles", "--out", str(site / "log")).code == 0
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--workers", "2")
     assert run.code == 0
-    assert "63 entries checked" in run.out
+    assert "87 entries checked" in run.out
     url = serve(site)
     state = tmp_path / "audit"
     run = cli("verify", "--site", url, "--state", str(state), "--json")
     report = json.loads(run.out)
     assert run.code == 0
     assert report["witnessed"]
-    assert report["size"] == 63
+    assert report["size"] == 87
     assert [f["code"] for f in report["findings"]] == ["log-trust-on-first-use"]
     run = cli("verify", "--site", url, "--state", str(state), "--json")  # remembered now
     assert json.loads(run.out)["findings"] == []
@@ -199,7 +199,7 @@ def test_witness_cosigns_consistent_checkpoints_and_refuses_a_rollback(
     cosign = ("--repo", repo, "witness", "cosign", "--key", str(witness_key), "--state")
     run = cli(*cosign, str(memory), "--time", "2026-11-12T00:00:00Z")
     assert run.code == 0
-    committed = ROOT / "ledger/log/witnesses/witness.demo.imageledger.example-DEMO/63"
+    committed = ROOT / "ledger/log/witnesses/witness.demo.imageledger.example-DEMO/87"
     assert (ledger_copy / committed.relative_to(ROOT)).read_bytes() == committed.read_bytes()
     # A clone rolled back to an older, smaller log is refused.
     older = tmp_path / "older"
@@ -215,13 +215,13 @@ def test_witness_cosigns_consistent_checkpoints_and_refuses_a_rollback(
 
 
 def test_checkpoint_verify(tmp_path: Path, cli: CLI) -> None:
-    checkpoint = ROOT / "ledger/log/checkpoints/63"
+    checkpoint = ROOT / "ledger/log/checkpoints/87"
     run = cli("checkpoint", "verify", str(checkpoint), "--key", OPERATOR)
     assert run.code == 0
-    assert "size 63" in run.out
+    assert "size 87" in run.out
     witness = format_cosigner_key(demo_keys.witness_cosigner())
     cosigned = tmp_path / "cosigned"
-    cosignature = next((ROOT / "ledger/log/witnesses").rglob("63")).read_bytes()
+    cosignature = next((ROOT / "ledger/log/witnesses").rglob("87")).read_bytes()
     cosigned.write_bytes(checkpoint.read_bytes() + cosignature)
     run = cli("checkpoint", "verify", str(cosigned), "--key", OPERATOR, "--key", witness)
     assert run.code == 0

@@ -93,7 +93,7 @@ def test_rewritten_history_with_a_different_checkpoint_is_a_fork(
     work = Path(clone.working_dir)
     memory = tmp_path / "audit-state"
     assert verify(cli, clone, "--state", str(memory)).code == 0  # type: ignore[attr-defined]
-    # The operator rewrites history: drops the checkpoint of 63 and signs a different tree
+    # The operator rewrites history: drops the checkpoint of 87 and signs a different tree
     # of the same size (the same entries, sequenced in another order).
     shutil.rmtree(work / "ledger/log")
     hide_last(work, "harbourlight", 4, tmp_path / "hidden")
@@ -105,14 +105,14 @@ def test_rewritten_history_with_a_different_checkpoint_is_a_fork(
     clone.git.add(all=True)
     clone.index.commit("rewritten log", author=ACTOR, committer=ACTOR, parent_commits=[])
     assert len(list(clone.iter_commits())) == 1
-    forged = (work / "ledger/log/checkpoints/63").read_bytes()
-    assert forged != (ROOT / "ledger/log/checkpoints/63").read_bytes()
+    forged = (work / "ledger/log/checkpoints/87").read_bytes()
+    assert forged != (ROOT / "ledger/log/checkpoints/87").read_bytes()
     assert verify(cli, clone).code == 0  # type: ignore[attr-defined]  # self-consistent alone
     run = verify(cli, clone, "--state", str(memory))
     assert run.code == 1  # type: ignore[attr-defined]
     assert "log-fork" in codes(run)
     evidence = "".join(json.loads(run.out)["evidence"])  # type: ignore[attr-defined]
-    assert parse_note((ROOT / "ledger/log/checkpoints/63").read_bytes()).text in evidence
+    assert parse_note((ROOT / "ledger/log/checkpoints/87").read_bytes()).text in evidence
     assert parse_note(forged).text in evidence
     text = cli("--repo", str(work), "verify", "--state", str(memory))
     assert text.code == 1
@@ -129,7 +129,7 @@ def site(clone: git.Repo, cli: CLI, tmp_path: Path) -> Path:
 
 
 def test_a_truncated_tile_is_caught(site: Path, cli: CLI) -> None:
-    tile = site / "log/tile/0/000.p/63"
+    tile = site / "log/tile/0/000.p/87"
     tile.write_bytes(tile.read_bytes()[:-5])
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR)
     assert run.code == 1
@@ -137,7 +137,7 @@ def test_a_truncated_tile_is_caught(site: Path, cli: CLI) -> None:
 
 
 def test_a_truncated_entry_bundle_is_caught(site: Path, cli: CLI) -> None:
-    bundle = site / "log/tile/entries/000.p/63"
+    bundle = site / "log/tile/entries/000.p/87"
     bundle.write_bytes(bundle.read_bytes()[:-5])
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR)
     assert run.code == 1

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from imageledger import authoring
+from imageledger.consent.secret import commitment
 from imageledger.core import canonical, schemas, strict_yaml
 from imageledger.core.keys import PrivateKey, format_verifier_key
 from imageledger.demo import keys as demo_keys
 from imageledger.demo.images import sample
+from imageledger.imaging.identity import identify_file
 from imageledger.log.checkpoint import format_cosigner_key
 from imageledger.storage.files import write_atomic
 from imageledger.storage.layout import Layout
@@ -32,7 +34,9 @@ def demo_secret(label: str) -> bytes:
 
 
 def receipt_commitment(secret: bytes) -> str:
-    return canonical.sha256_ref(b"imageledger/receipt/v1\n" + secret.hex().encode())
+    """The ledger's commitment to a receipt secret (a DEMO secret is 160 bits of
+    ``demo_secret``: public, so anyone can try the lookup on the demo site)."""
+    return commitment(secret[:20])
 
 
 def subject_commitment(label: str) -> str:
@@ -65,14 +69,8 @@ class _Chain:
 
 
 def _image(name: str, *urls: str) -> dict[str, Any]:
-    img = sample(name)
-    out: dict[str, Any] = {
-        "sha256": img.sha256,
-        "media_type": img.media_type,
-        "width": img.width,
-        "height": img.height,
-        "size": img.size,
-    }
+    """The disclosure's ``image``: SHA-256, PDQ (full decode), type, size of the sample."""
+    out = identify_file(sample(name).path, fast=False).to_record()
     if urls:
         out["published_urls"] = list(urls)
     return out
@@ -204,6 +202,7 @@ def northwind(reg: dict[str, Any]) -> _Chain:
             ["US-CA"],
             {"from": "2026-02-01T00:00:00Z"},
             training=True,
+            synthetic=True,
             basis="ccpa-opt-in",
             withdrawal=wd,
             notice=notice,
@@ -263,7 +262,7 @@ def northwind(reg: dict[str, Any]) -> _Chain:
             visible="text-caption",
             machine=["iptc-xmp"],
             subjects=[{"basis": "consent", "consent": m2}],
-            period={"from": "2026-03-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"},
+            period={"from": "2026-03-01T00:00:00Z", "until": "2026-05-08T00:00:00Z"},
             description="Heritage-range poster; denoised and sharpened.",
         ),
     )
@@ -903,7 +902,7 @@ def emberforge(reg: dict[str, Any]) -> _Chain:
         "2026-09-10T09:00:00Z",
         recovered,
         consent=actor2,
-        requested_at="2026-08-01T09:00:00Z",
+        requested_at="2026-08-20T09:00:00Z",
         effective_at="2026-09-10T00:00:00Z",
     )
     c.add(
@@ -912,7 +911,7 @@ def emberforge(reg: dict[str, Any]) -> _Chain:
         recovered,
         ref="emberforge/11",
         reason="Barista character removed in patch 1.4 after the withdrawal.",
-        effective_at="2026-09-12T00:00:00Z",
+        effective_at="2026-09-10T00:00:00Z",
     )
     c.add(
         "disclosure",
@@ -1008,6 +1007,33 @@ def build() -> dict[str, bytes]:
         files[f"ledger/publishers/{publisher}/publisher.yaml"] = authoring.render(reg)
         for stem, record in story(reg).files.items():
             files[f"ledger/publishers/{publisher}/records/{stem}.yaml"] = authoring.render(record)
+    files.update(_rule_breaker(operator))
+    return files
+
+
+def _rule_breaker(operator: PrivateKey) -> dict[str, bytes]:
+    """``lumenpeak``: a fictional studio that breaks each audit rule once, on purpose
+    (:mod:`imageledger.demo.violations`)."""
+    from imageledger.demo import violations as v
+
+    key = demo_keys.publisher(v.PUBLISHER)
+    reg = authoring.registration(
+        v.PUBLISHER,
+        name=v.NAME,
+        domain=v.DOMAIN,
+        contact=f"mailto:ledger@{v.DOMAIN}",
+        keys=[format_verifier_key(key.verifier)],
+        admitted_at=v.ADMITTED_AT,
+        description=v.ABOUT,
+    )
+    reg = authoring.sign_registration(reg, operator, key)
+    folder = f"ledger/publishers/{v.PUBLISHER}"
+    files = {f"{folder}/publisher.yaml": authoring.render(reg)}
+    chain = _Chain(v.PUBLISHER, reg)
+    for kind, at, signer, body in v.story(reg):
+        chain.add(kind, at, demo_keys.publisher(v.PUBLISHER, signer), **body)
+    for stem, record in chain.files.items():
+        files[f"{folder}/records/{stem}.yaml"] = authoring.render(record)
     return files
 
 
@@ -1052,11 +1078,20 @@ def build_with_log() -> dict[str, bytes]:
 
 
 def write(repo: Path) -> int:
+    """Make ``repo/ledger/`` exactly the demo ledger: write what differs, and remove files
+    the demo no longer has (the demo is regenerated whole; a real ledger never is)."""
     files = build_with_log()
     for rel, data in files.items():
         path = repo / rel
         if not path.is_file() or path.read_bytes() != data:
             write_atomic(path, data)
+    ledger = repo / "ledger"
+    for path in sorted(ledger.rglob("*"), reverse=True):
+        rel = path.relative_to(repo).as_posix()
+        if path.is_file() and rel not in files:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
     return len(files)
 
 

@@ -11,6 +11,7 @@ KEYS = {
     "northwind": ["northwind.example/ledger-2026-DEMO", "northwind.example/ledger-2026b-DEMO"],
     "harbourlight": ["harbourlight.example/primary-DEMO", "harbourlight.example/backup-DEMO"],
     "emberforge": ["emberforge.example/studio-DEMO", "emberforge.example/recovered-DEMO"],
+    "lumenpeak": ["lumenpeak.example/ledger-DEMO"],
 }
 WITNESS = "witness.demo.imageledger.example-DEMO"
 
