@@ -250,3 +250,21 @@ def test_validate_path_checks_only_that_publisher(
 def test_registration_round_trip_through_strict_yaml() -> None:
     text = (ROOT / "ledger/publishers/northwind/publisher.yaml").read_bytes()
     assert authoring.render(strict_yaml.parse_canonical(text)) == text
+
+
+def test_personal_data_in_a_record_is_an_error_that_keeps_the_chain(ledger_copy: Path) -> None:
+    layout = Layout(ledger_copy)
+    path = _sign_next(
+        ledger_copy, "northwind", 1, ref="northwind/4", reason="Model jane.doe@gmail.com asked."
+    )
+    _sign_next(ledger_copy, "northwind", 1, ref="northwind/4")
+    found = codes(ledger_copy)
+    assert found == [("pii-email", layout.rel(path))]
+
+
+def test_validate_cross_checks_images_when_given_them(cli: Callable[..., Run]) -> None:
+    from imageledger.demo.images import sample_dir
+
+    run = cli("--repo", str(ROOT), "validate", "--images", str(sample_dir()))
+    assert run.code == 0, run.out
+    assert "49 image(s) cross-checked" in run.out

@@ -18,6 +18,7 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from imageledger.consent.pii import scan_record
 from imageledger.core import strict_yaml
 from imageledger.core.chain import ChainEntry, PublisherChain
 from imageledger.core.keys import VerifierKey
@@ -61,6 +62,8 @@ class FileResult:
     message: bytes | None = None
     signatures: tuple[tuple[str, bytes], ...] = ()
     finding: Finding | None = None
+    notes: tuple[Finding, ...] = ()
+    """Content findings that do not break the chain (e.g. personal data in a field)."""
     cache_key: bytes | None = None
     cached: bool = False
 
@@ -131,6 +134,7 @@ def check_file(job: Job, data: bytes | None = None) -> FileResult:
             verified.add((ref, key.public))
             ok = True
         unverified |= not ok
+    notes = tuple(_located(f, rel, data) for f in scan_record(record.data))
     return FileResult(
         rel,
         ChainEntry.of(record),
@@ -138,12 +142,15 @@ def check_file(job: Job, data: bytes | None = None) -> FileResult:
         frozenset(verified),
         message if unverified else None,
         tuple(record.signatures) if unverified else (),
+        notes=notes,
         cache_key=cache_key(rel, data),
     )
 
 
-def _located(error: LedgerError, rel: str, data: bytes) -> Finding:
-    location = error.location
+def _located(error: LedgerError | Finding, rel: str, data: bytes) -> Finding:
+    """``error`` as a finding on file ``rel``, at the line of its field when it names one."""
+    finding = error.finding() if isinstance(error, LedgerError) else error
+    location = finding.location
     line = location.line
     if line is None and location.field and data:
         path: list[str | int] = []
@@ -152,7 +159,11 @@ def _located(error: LedgerError, rel: str, data: bytes) -> Finding:
                 path.append(int(part) if part.isdigit() else part)
         line = strict_yaml.line_of(data, tuple(path))
     return Finding(
-        error.code, error.message, Location(rel, line, location.field), Severity.ERROR, error.hint
+        finding.code,
+        finding.message,
+        Location(rel, line, location.field),
+        finding.severity,
+        finding.hint,
     )
 
 
@@ -275,9 +286,10 @@ def validate(
         if progress is not None:
             progress(1)
         out.cached += result.cached
+        out.report.extend(result.notes)
         walk = walks[result.rel.split("/")[2]]
         accepted = walk.feed(result)
-        if cache is not None and accepted is not None and not result.cached:
+        if cache is not None and accepted is not None and not result.cached and not result.notes:
             assert result.entry is not None
             assert result.cache_key is not None
             fresh.append(

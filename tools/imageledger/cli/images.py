@@ -12,7 +12,7 @@ import click
 
 from imageledger.cli import Context, cli, echo_report
 from imageledger.core import limits, strict_yaml
-from imageledger.errors import Finding, LedgerError, Location, RecordError, Report, Severity
+from imageledger.errors import LedgerError, Location, RecordError
 from imageledger.storage.files import read_bounded, write_atomic
 from imageledger.storage.layout import Layout, load_config
 
@@ -280,43 +280,13 @@ def check_images(
 
     With PATHs (record files), only those publishers' disclosures are checked.
     """
-    from imageledger.imaging.crosscheck import check_claims
-    from imageledger.imaging.facts import inspect_bytes
-    from imageledger.imaging.ledger_images import disclosed_images
+    from imageledger.imaging.ledger_images import check_images as run
 
     layout = Layout(obj.repo)
     publishers = sorted({layout.classify(p)[0] for p in paths}) if paths else None
-    files: dict[str, Path] = {}
-    for path in sorted(p for p in images_dir.rglob("*") if p.is_file()):
-        size = path.stat().st_size
-        if 0 < size <= limits.MAX_IMAGE_BYTES:
-            files.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
-    report = Report()
-    checked = 0
-    anchors = _anchors(trust_anchors)
-    for disclosed in disclosed_images(layout, publishers):
-        image_path = files.get(disclosed.sha256)
-        if image_path is None:
-            continue
-        checked += 1
-        rel = layout.rel(disclosed.path)
-        try:
-            facts = inspect_bytes(
-                read_bounded(image_path, limits.MAX_IMAGE_BYTES), fast=False, trust_anchors=anchors
-            )
-        except LedgerError as e:
-            report.add(
-                Finding(
-                    e.code, f"{image_path.name}: {e.message}", Location(rel), Severity.ERROR, e.hint
-                )
-            )
-            continue
-        for f in check_claims(disclosed.record, facts):
-            report.add(
-                Finding(
-                    f.code, f.message, Location(rel, None, f.location.field), f.severity, f.hint
-                )
-            )
+    report, checked = run(
+        layout, images_dir, publishers=publishers, trust_anchors=_anchors(trust_anchors)
+    )
     return echo_report(report, as_json=as_json, summary=f"{checked} disclosed image(s) checked")
 
 

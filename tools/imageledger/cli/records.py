@@ -130,9 +130,20 @@ def record_fmt(files: tuple[Path, ...]) -> int:
     help="Reuse per-file results from .imageledger-cache/ (default: on with PATHs, off for "
     "the whole ledger).",
 )
+@click.option(
+    "--images",
+    "images_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Also cross-check disclosures against their image files found in this folder.",
+)
 @click.pass_obj
 def validate(
-    obj: Context, paths: tuple[Path, ...], as_json: bool, workers: int | None, cache: bool | None
+    obj: Context,
+    paths: tuple[Path, ...],
+    as_json: bool,
+    workers: int | None,
+    cache: bool | None,
+    images_dir: Path | None,
 ) -> int:
     """Check schema, canonical form, signatures, chains, keys and references.
 
@@ -173,9 +184,14 @@ def validate(
         if bar is not None:
             bar[0].stop()
     report.extend(result.report)
-    return echo_report(
-        report, as_json=as_json, summary=f"{result.records} records, {result.publishers} publishers"
-    )
+    summary = f"{result.records} records, {result.publishers} publishers"
+    if images_dir is not None:
+        from imageledger.imaging.ledger_images import check_images
+
+        found, checked = check_images(layout, images_dir, publishers=publishers)
+        report.extend(found)
+        summary += f", {checked} image(s) cross-checked"
+    return echo_report(report, as_json=as_json, summary=summary)
 
 
 @cli.command()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imageledger.core import strict_yaml
-from imageledger.errors import LedgerError, RecordError
+from imageledger.core import limits, strict_yaml
+from imageledger.errors import Finding, LedgerError, Location, RecordError, Report, Severity
 from imageledger.imaging.identity import ImageIdentity
 from imageledger.imaging.match import Match, PdqIndex
 from imageledger.imaging.pdq import PdqHash, parse_pdq_hex
@@ -16,7 +17,7 @@ from imageledger.imaging.site_index import IndexEntry
 from imageledger.storage.files import read_bounded
 from imageledger.storage.layout import Layout
 
-__all__ = ["DisclosedImage", "disclosed_images", "match_local", "permanent_url"]
+__all__ = ["DisclosedImage", "check_images", "disclosed_images", "match_local", "permanent_url"]
 
 DISCLOSURE = "imageledger/disclosure/v1"
 
@@ -87,3 +88,50 @@ def permanent_url(ledger_url: Any, publisher: str, seq: int) -> str:
             hint="set url: https://… in ledger/ledger.yaml",
         )
     return f"{ledger_url.rstrip('/')}/r/{publisher}/{seq}/"
+
+
+def check_images(
+    layout: Layout,
+    images_dir: Path,
+    *,
+    publishers: Iterable[str] | None = None,
+    trust_anchors: str | None = None,
+) -> tuple[Report, int]:
+    """Cross-check every disclosure whose image (by SHA-256) is in ``images_dir`` against the
+    file's own metadata; return the findings and how many disclosures were checked."""
+    from imageledger.imaging.crosscheck import check_claims
+    from imageledger.imaging.facts import inspect_bytes
+
+    files: dict[str, Path] = {}
+    for path in sorted(p for p in images_dir.rglob("*") if p.is_file()):
+        size = path.stat().st_size
+        if 0 < size <= limits.MAX_IMAGE_BYTES:
+            files.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    report = Report()
+    checked = 0
+    for disclosed in disclosed_images(layout, sorted(publishers) if publishers else None):
+        image_path = files.get(disclosed.sha256)
+        if image_path is None:
+            continue
+        checked += 1
+        rel = layout.rel(disclosed.path)
+        try:
+            facts = inspect_bytes(
+                read_bounded(image_path, limits.MAX_IMAGE_BYTES),
+                fast=False,
+                trust_anchors=trust_anchors,
+            )
+        except LedgerError as e:
+            report.add(
+                Finding(
+                    e.code, f"{image_path.name}: {e.message}", Location(rel), Severity.ERROR, e.hint
+                )
+            )
+            continue
+        for f in check_claims(disclosed.record, facts):
+            report.add(
+                Finding(
+                    f.code, f.message, Location(rel, None, f.location.field), f.severity, f.hint
+                )
+            )
+    return report, checked
