@@ -94,14 +94,17 @@ def parse_canonical_json(data: bytes) -> dict[str, Any]:
     """
     try:
         text = data.decode("utf-8")
-        value = json.loads(
-            text, parse_float=_no_float, parse_int=_bounded_int, object_pairs_hook=_pairs
-        )
+        # Duplicate keys need no hook: the last one wins, so re-encoding would not give back
+        # ``data``. Non-ASCII text goes through the full walk below (keys must be ASCII).
+        value = json.loads(text, parse_float=_no_float, parse_int=_bounded_int)
     except (UnicodeDecodeError, ValueError) as e:
         raise RecordError(f"not valid JSON: {e}", code="json-syntax") from e
     if not isinstance(value, dict):
         raise RecordError("a record is a JSON object", code="json-not-object")
-    if b"null" in data or not unicodedata.is_normalized("NFC", text):
+    if b"null" in data or (
+        not data.isascii()
+        and (not unicodedata.is_normalized("NFC", text) or not _ascii_keys(value))
+    ):
         check_value(value)  # names the offending field
     try:
         encoded = canonical_json(value)
@@ -110,6 +113,14 @@ def parse_canonical_json(data: bytes) -> dict[str, Any]:
     if encoded != data:
         raise RecordError("JSON is not in RFC 8785 canonical form", code="json-not-canonical")
     return value
+
+
+def _ascii_keys(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(k.isascii() and _ascii_keys(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_ascii_keys(v) for v in value)
+    return True
 
 
 def _bounded_int(text: str) -> int:
@@ -123,22 +134,23 @@ def _no_float(text: str) -> Any:
     raise ValueError(f"float {text} is not allowed")
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("duplicate key")
-    for key in out:
-        if not key.isascii():
-            raise ValueError(f"key {key!r} is not ASCII")
-    return out
-
-
 def unsigned(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != "signatures"}
 
 
-def signing_message(record: dict[str, Any]) -> bytes:
-    """What an Ed25519 record signature covers: the prefix and JCS of the unsigned record."""
+def signing_message(record: dict[str, Any], encoded: bytes | None = None) -> bytes:
+    """What an Ed25519 record signature covers: the prefix and JCS of the unsigned record.
+
+    Given ``encoded``, the record's canonical bytes, the unsigned form is cut out of them
+    instead of encoding again: outside strings (where quotes are escaped) the top-level
+    ``"signatures"`` member is the last one, since no key after it holds free-form objects.
+    The cut is checked against the member's own encoding; anything unexpected encodes.
+    """
+    if encoded is not None and "signatures" in record:
+        member = b',"signatures":' + canonical_json(record["signatures"])
+        start = encoded.rfind(b',"signatures":[')
+        if start > 0 and encoded[start : start + len(member)] == member:
+            return SIGNING_PREFIX + encoded[:start] + encoded[start + len(member) :]
     return SIGNING_PREFIX + canonical_json(unsigned(record))
 
 

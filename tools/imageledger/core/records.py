@@ -219,7 +219,7 @@ class UnverifiedRecord:
         return [(s["key"], base64.b64decode(s["sig"])) for s in self.data["signatures"]]
 
     def signing_message(self) -> bytes:
-        return canonical.signing_message(self.data)
+        return canonical.signing_message(self.data, self.canonical)
 
 
 def verify_signature(record: UnverifiedRecord, key: VerifierKey) -> None:
