@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_builds import ROOT, add_hostile_records, build_site, site_project
+from site_builds import (
+    ROOT,
+    add_consent_with_receipt,
+    add_hostile_records,
+    build_site,
+    site_project,
+)
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +27,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """(built site, hostile disclosure ref, retraction ref)."""
     project = site_project(tmp_path_factory.mktemp("hostile-project"))
     disclosure, retraction = add_hostile_records(project)
+    add_consent_with_receipt(project)  # northwind/26, found by its receipt code
     out = tmp_path_factory.mktemp("hostile-site")
     build_site(project, out)
     return out, disclosure, retraction

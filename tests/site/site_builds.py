@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from imageledger import authoring
+from imageledger.consent.secret import commitment
 from imageledger.core import strict_yaml
 from imageledger.core.records import sign
 from imageledger.demo import keys as demo_keys
+from imageledger.demo.images import sample
+from imageledger.imaging.identity import identify_file
 from imageledger.storage.layout import Layout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +31,7 @@ HOSTILE = (
     "line one\n\nline three <b>bold</b>",
 )
 HOSTILE_TEXT = " | ".join(HOSTILE)
+NEAR_IMAGE = "chelsea.png"
 
 
 def build_site(project: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -95,6 +99,10 @@ def add_hostile_records(repo: Path) -> tuple[str, str]:
     assert template is not None
     hostile = copy.deepcopy(template)
     hostile["description"] = HOSTILE_TEXT
+    # A real image with its PDQ fingerprint, so the browser look-up can find it (also by a
+    # re-encoded copy) and show this record's hostile strings.
+    identity = identify_file(sample(NEAR_IMAGE).path).to_record()
+    hostile["image"] = {**identity, "published_urls": ["https://northwind.example/x.png"]}
     hostile.setdefault("rights", {})["copyright_owner"] = HOSTILE[1][:200]
     if isinstance(hostile.get("ai"), dict) and isinstance(hostile["ai"].get("system"), dict):
         hostile["ai"]["system"]["name"] = HOSTILE[0]
@@ -111,3 +119,20 @@ def add_hostile_records(repo: Path) -> tuple[str, str]:
         },
     )
     return disclosure, retraction
+
+
+RECEIPT_SECRET = bytes(range(1, 21))
+"""A test-only receipt secret (20 bytes): its code is ``format_secret(RECEIPT_SECRET)``."""
+
+
+def add_consent_with_receipt(repo: Path) -> str:
+    """A consent whose receipt commits to :data:`RECEIPT_SECRET`; returns its ref."""
+    layout = Layout(repo)
+    template = None
+    for _, path in layout.record_files("northwind"):
+        data = strict_yaml.parse(path.read_bytes())
+        if data["schema"] == "imageledger/consent/v1":
+            template = data
+    assert template is not None
+    consent = {**copy.deepcopy(template), "receipt": commitment(RECEIPT_SECRET)}
+    return append_signed(repo, "northwind", 1, consent)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from site_builds import HOSTILE
+from site_builds import HOSTILE, NEAR_IMAGE, RECEIPT_SECRET, ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -27,7 +27,7 @@ ARGS = [
 SCREENSHOTS = Path("/tmp/imageledger-site-screenshots")
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium (`make browser-deps` installs it)"
+    not CHROMIUM.exists(), reason="needs Debian's chromium (`make test` installs it)"
 )
 
 
@@ -78,17 +78,24 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
+INDEX_SHARD = "/api/v1/images/"
+
+
+def _console(visit: Visit, message: Any) -> None:
+    if message.type not in ("error", "warning"):
+        return
+    where = (message.location or {}).get("url", "")
+    if INDEX_SHARD in where and "404" in message.text:
+        return  # imaging.site_index leaves out empty shards: a 404 is its "no entries"
+    visit.console.append(f"{message.type}: {message.text} ({where})")
+
+
 def _visit(browser: Any, url: str) -> Visit:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     visit = Visit(page)
     page.on("request", lambda r: visit.requests.append(r.url))
-    page.on(
-        "console",
-        lambda m: (
-            visit.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-        ),
-    )
+    page.on("console", lambda m: _console(visit, m))
     page.on("pageerror", lambda e: visit.errors.append(str(e)))
 
     def on_dialog(dialog: Any) -> None:
@@ -181,3 +188,150 @@ def test_hostile_strings_render_as_text(browser: Any, hostile_url: str, hostile:
             assert page.locator("article em, article b").count() == 0
             SCREENSHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "hostile.png"), full_page=True)
+
+
+def _lookup(browser: Any, url: str, image: Path) -> Visit:
+    visit = _visit(browser, url)
+    page = visit.page
+    page.wait_for_selector("#il-lookup[data-ready=true]", timeout=10_000)
+    page.locator("#il-lookup input[type=file]").set_input_files(str(image))
+    page.wait_for_selector(".il-lookup-verdict", timeout=20_000)
+    return visit
+
+
+def test_lookup_finds_a_disclosed_image_without_uploading_it(browser: Any, demo_url: str) -> None:
+    from imageledger.demo.images import sample
+
+    image = sample("astronaut.png")
+    visit = _lookup(browser, demo_url, image.path)
+    _clean(visit)
+    result = visit.page.locator(".il-lookup-result")
+    assert "Disclosed in" in result.inner_text()
+    assert result.locator(".il-lookup-hit a").count() >= 1
+    assert image.sha256 in result.inner_text()
+    uploads = [u for u in visit.requests if "astronaut" in u]
+    assert uploads == []
+    fetched = [u for u in visit.requests if "/api/v1/images/" in u]
+    assert 1 <= len(fetched) <= 40  # meta, one sha256 shard, at most 32 PDQ shards
+    SCREENSHOTS.mkdir(exist_ok=True)
+    visit.page.locator("#il-lookup").screenshot(path=str(SCREENSHOTS / "lookup.png"))
+
+
+def test_lookup_of_an_undisclosed_image_is_an_honest_negative(browser: Any, demo_url: str) -> None:
+    from imageledger.demo.images import sample
+
+    visit = _lookup(browser, demo_url, sample("brick.png").path)
+    _clean(visit)
+    verdict = visit.page.locator(".il-lookup-verdict").inner_text()
+    assert "No disclosure in this ledger matches" in verdict
+    assert "does not mean the image is not AI-generated" in verdict
+
+
+def test_lookup_finds_a_reencoded_copy_by_fingerprint_and_shows_text_only(
+    browser: Any, hostile_url: str, hostile: Any, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from imageledger.demo.images import sample
+
+    _site, disclosure, _retraction = hostile
+    copy = tmp_path / "copy.jpg"
+    with Image.open(sample(NEAR_IMAGE).path) as original:
+        small = original.convert("RGB").resize((original.width // 2, original.height // 2))
+        small.save(copy, "JPEG", quality=70)
+    visit = _lookup(browser, hostile_url, copy)
+    _clean(visit)
+    hits = visit.page.locator(".il-lookup-hit")
+    mine = hits.filter(has_text=disclosure)
+    assert mine.count() == 1
+    text = mine.inner_text()
+    assert "near-duplicate" in text
+    assert HOSTILE[0] in text  # the hostile description, as text
+    assert "retraction by" in text
+    assert visit.page.locator("#il-lookup img, #il-lookup script").count() == 0
+
+
+def _find(browser: Any, url: str, value: str) -> Visit:
+    visit = _visit(browser, url)
+    page = visit.page
+    page.wait_for_selector("#il-find[data-ready=true]", timeout=10_000)
+    page.locator("#il-find input").fill(value)
+    page.locator("#il-find button").click()
+    page.wait_for_selector(".il-find-verdict", timeout=10_000)
+    return visit
+
+
+def test_find_consent_by_receipt_code(browser: Any, hostile_url: str) -> None:
+    from imageledger.consent.secret import format_secret
+
+    code = format_secret(RECEIPT_SECRET).lower()  # typed in lower case, still found
+    visit = _find(browser, hostile_url, code)
+    _clean(visit)
+    result = visit.page.locator(".il-find-result").inner_text()
+    assert "northwind/26" in result
+    assert "your consent" in result
+    assert not [u for u in visit.requests if code.replace("-", "") in u.lower()]
+
+
+def test_find_record_by_hash_and_honest_miss(browser: Any, demo_url: str) -> None:
+    from imageledger.site.load import read_ledger
+
+    record = read_ledger(ROOT).record("harbourlight/3")
+    assert record is not None
+    visit = _find(browser, demo_url, record.hash)
+    _clean(visit)
+    assert "harbourlight/3" in visit.page.locator(".il-find-result").inner_text()
+    miss = _find(browser, demo_url, "0000-0000-0000-0000-0000-0000-0000-0001")
+    _clean(miss)
+    assert "No record in this ledger matches" in miss.page.locator(".il-find-result").inner_text()
+
+
+def _verify(browser: Any, url: str, tamper: str | None = None) -> Visit:
+    visit = _visit(browser, url)
+    page = visit.page
+    if tamper is not None:
+
+        def altered(route: Any) -> None:
+            body = route.fetch().body()
+            route.fulfill(body=body.replace(b"a", b"b", 1) if tamper == "record" else _bad(body))
+
+        page.route(f"**/{'record.json' if tamper == 'record' else 'proof.txt'}", altered)
+    page.wait_for_selector("#il-verify[data-ready=true]", timeout=10_000)
+    page.locator("#il-verify button").click()
+    page.wait_for_selector("#il-verify[data-status]", timeout=20_000)
+    return visit
+
+
+def _bad(proof: bytes) -> bytes:
+    """The proof with one hash changed (the fourth line: the first proof hash)."""
+    lines = proof.split(b"\n")
+    lines[2] = lines[2][:5] + (b"A" if lines[2][5:6] != b"A" else b"B") + lines[2][6:]
+    return b"\n".join(lines)
+
+
+def test_verification_in_the_browser_passes_on_a_genuine_record(
+    browser: Any, demo_url: str
+) -> None:
+    visit = _verify(browser, demo_url + "r/northwind/7/")
+    _clean(visit)
+    box = visit.page.locator("#il-verify")
+    text = box.inner_text()
+    assert box.get_attribute("data-status") == "ok", text
+    for check in ("Record hash", "Signature", "Inclusion in the log", "Checkpoint signature"):
+        assert f"✓ {check}" in text, check
+    assert "✓ Witness cosignatures: 1 of 1" in text
+    SCREENSHOTS.mkdir(exist_ok=True)
+    box.screenshot(path=str(SCREENSHOTS / "verify.png"))
+
+
+@pytest.mark.parametrize("tamper", ["record", "proof"])
+def test_verification_fails_visibly_when_tampered(browser: Any, demo_url: str, tamper: str) -> None:
+    visit = _verify(browser, demo_url + "r/northwind/7/", tamper)
+    box = visit.page.locator("#il-verify")
+    text = box.inner_text()
+    assert box.get_attribute("data-status") == "failed", text
+    assert "FAILED" in text
+    failing = "✗ Inclusion in the log" if tamper == "proof" else "✗ Record hash"
+    assert failing in text
+    if tamper == "record":
+        assert "✗ Signature" in text or "✗ Canonical form" in text

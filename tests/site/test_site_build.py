@@ -32,7 +32,8 @@ def html_files(site: Path) -> list[Path]:
 
 def test_every_record_has_a_page_canonical_bytes_and_a_proof(demo_site: Path) -> None:
     records = list(DEMO.records())
-    assert len(records) == 60
+    assert len(records) == sum(len(p.records) for p in DEMO.publishers.values()) > 50
+    assert DEMO.log is not None
     for record in records:
         folder = demo_site / "r" / record.publisher / str(record.seq)
         assert (folder / "index.html").is_file()
@@ -41,7 +42,7 @@ def test_every_record_has_a_page_canonical_bytes_and_a_proof(demo_site: Path) ->
         assert "sha256:" + hashlib.sha256(canonical).hexdigest() == record.hash
         proof = (folder / "proof.txt").read_bytes()
         verified = check_proof(proof, canonical, keys=[], origin=None, repo=ROOT)
-        assert verified.checkpoint.checkpoint.size == 63
+        assert verified.checkpoint.checkpoint.size == DEMO.log.size
 
 
 def test_record_page_shows_effects_labels_and_neighbours(demo_site: Path) -> None:
@@ -70,12 +71,14 @@ def test_publisher_page_has_key_history_and_feeds(demo_site: Path) -> None:
 def test_api(demo_site: Path) -> None:
     api = demo_site / "api/v1"
     ledger = json.loads((api / "ledger.json").read_text())
+    assert DEMO.log is not None
     assert ledger["api"] == 1
-    assert ledger["figures"]["records"] == 60
-    assert ledger["figures"]["publishers"] == 3
-    assert ledger["log"]["size"] == 63
+    assert ledger["figures"]["records"] == len(list(DEMO.records()))
+    assert ledger["figures"]["publishers"] == len(DEMO.publishers)
+    assert ledger["log"]["size"] == DEMO.log.size
+    assert ledger["trust"]["operator_keys"]
     publishers = json.loads((api / "publishers.json").read_text())["publishers"]
-    assert [p["id"] for p in publishers] == ["emberforge", "harbourlight", "northwind"]
+    assert [p["id"] for p in publishers] == sorted(DEMO.publishers)
     page = json.loads((api / "publishers/northwind/records/1.json").read_text())
     assert [r["ref"] for r in page["records"]][:2] == ["northwind/1", "northwind/2"]
     record = json.loads((api / "records/northwind/7.json").read_text())
@@ -105,8 +108,7 @@ def test_export_is_deterministic_canonical_jsonl(demo_site: Path) -> None:
     for publisher in DEMO.publishers.values():
         expected.append(publisher.registration.canonical)
         expected.extend(r.canonical for r in publisher.records)
-    assert lines == expected
-    assert len(lines) == 63  # 3 registrations + 60 records
+    assert lines == expected  # registrations and records, in chain order
 
 
 def test_every_page_has_the_csp_and_no_inline_script(demo_site: Path) -> None:

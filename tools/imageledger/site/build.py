@@ -3,17 +3,21 @@ contents out). The plugin hands these to MkDocs; another generator could write t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import click
 
+from imageledger.errors import LedgerError, Location, RecordError
+from imageledger.imaging import site_index
+from imageledger.imaging.pdq import parse_pdq_hex
 from imageledger.site import urls
 from imageledger.site.model import SiteLedger
 from imageledger.site.render import api, feeds, reference
 from imageledger.site.render.html import PageSource
 from imageledger.site.render.publisher import page_count, render_publisher_page, render_publishers
 from imageledger.site.render.record import render_record
+from imageledger.storage.layout import record_filename
 
 CSP_META = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -31,6 +35,27 @@ HEADERS = (
 )
 FORMAT_REFERENCE = "reference/format.md"
 CLI_REFERENCE = "reference/cli.md"
+
+
+IMAGES = f"{urls.API}/images"
+"""The sharded image index the look-up box reads (``imageledger.imaging.site_index``)."""
+
+
+def image_index(ledger: SiteLedger) -> dict[str, bytes]:
+    """The image index of every disclosure (retracted ones too: the page says so)."""
+    entries = []
+    for record in ledger.records():
+        image = record.data.get("image") if record.kind == "disclosure" else None
+        if not isinstance(image, dict) or not isinstance(image.get("sha256"), str):
+            continue
+        pdq = image.get("pdq")
+        fingerprint = (
+            parse_pdq_hex(pdq["hash"], quality=int(pdq.get("quality", 0)))
+            if isinstance(pdq, dict) and isinstance(pdq.get("hash"), str)
+            else None
+        )
+        entries.append(site_index.IndexEntry(record.ref, image["sha256"], fingerprint))
+    return site_index.build(entries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +78,26 @@ class Generated:
     ref: str | None = None
 
 
+def record_file(ref: str) -> str:
+    """The repository path of the record ``ref`` (for error messages)."""
+    publisher, _, seq = ref.partition("/")
+    return f"ledger/publishers/{publisher}/records/{record_filename(int(seq))}"
+
+
+def _rendered(path: str, ref: str, make: Callable[[], str | bytes | PageSource]) -> Generated:
+    """``make()`` as the file ``path``; a failure names the record it came from."""
+    try:
+        return Generated(path, make(), ref)
+    except LedgerError as e:
+        raise e.at(record_file(ref)) from e
+    except Exception as e:  # a renderer bug meeting unusual data: say which record
+        raise RecordError(
+            f"rendering {path} failed: {e!r}",
+            code="site-render",
+            location=Location(record_file(ref)),
+        ) from e
+
+
 def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[Generated]:
     """Markdown sources: records, publishers, and the generated references."""
     yield Generated(FORMAT_REFERENCE, reference.render_format_reference())
@@ -68,10 +113,10 @@ def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[
                 publisher.id,
             )
         for record in publisher.records:
-            yield Generated(
+            yield _rendered(
                 urls.markdown_path(urls.record(record.ref)),
-                render_record(ledger, record),
                 record.ref,
+                lambda record=record: render_record(ledger, record),  # type: ignore[misc]
             )
 
 
@@ -121,8 +166,18 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
         for record in publisher.records:
             ref = record.ref
             yield Generated(urls.record_json(ref), record.canonical, ref)
-            yield Generated(urls.api_record(ref), api.record_json(ledger, record, site), ref)
+            yield _rendered(
+                urls.api_record(ref),
+                ref,
+                lambda record=record: api.record_json(ledger, record, site),  # type: ignore[misc]
+            )
             if ref in proofs:
                 yield Generated(urls.record_proof(ref), proofs[ref], ref)
+    for path, data in image_index(ledger).items():
+        yield Generated(f"{IMAGES}/{path}", data)
+    for path, data in api.hash_index(ledger).items():
+        yield Generated(f"{urls.API}/hashes/{path}", data)
+    for path, data in api.receipt_index(ledger).items():
+        yield Generated(f"{urls.API}/receipts/{path}", data)
     if options.export:
         yield Generated(urls.EXPORT, api.export_jsonl_gz(ledger))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from imageledger.core.keys import format_verifier_key
 from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError, Location, VerificationError
 from imageledger.log.hashstore import MemoryHashStore, prove_inclusion
@@ -80,7 +81,12 @@ def read_ledger(repo: Path, *, workers: int = 1, log: bool = True) -> SiteLedger
     for record in records:
         by_id[record.publisher].records.append(record)
     status = read_log(layout, by_id) if log else None
-    return SiteLedger.of(config.name, config.origin, publishers, status)
+    trust = {
+        "operator_keys": [format_verifier_key(k) for k in config.operator_keys.values()],
+        "witnesses": config.data.get("witnesses") or [],
+        "witness_quorum": config.data.get("witness_quorum", 0),
+    }
+    return SiteLedger.of(config.name, config.origin, publishers, status, trust)
 
 
 def read_log(layout: Layout, publishers: dict[str, Publisher]) -> LogStatus | None:

@@ -166,6 +166,8 @@ class SiteLedger:
     origin: str
     publishers: dict[str, Publisher]
     log: LogStatus | None = None
+    trust: dict[str, Any] = field(default_factory=dict)
+    """``ledger.yaml``'s operator keys and witnesses, for verifiers in the browser."""
     effects: dict[str, list[Effect]] = field(default_factory=dict)
     used_by: dict[str, list[str]] = field(default_factory=dict)
     used_by_count: Counter[str] = field(default_factory=Counter)
@@ -177,8 +179,15 @@ class SiteLedger:
         origin: str,
         publishers: Iterable[Publisher],
         log: LogStatus | None = None,
+        trust: dict[str, Any] | None = None,
     ) -> SiteLedger:
-        ledger = cls(name, origin, {p.id: p for p in sorted(publishers, key=lambda p: p.id)}, log)
+        ledger = cls(
+            name,
+            origin,
+            {p.id: p for p in sorted(publishers, key=lambda p: p.id)},
+            log,
+            trust or {},
+        )
         for record in ledger.records():
             target_field = EFFECT_FIELDS.get(record.kind)
             data = record.data

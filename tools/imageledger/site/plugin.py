@@ -47,6 +47,10 @@ def _guarded(items: Iterator[build.Generated]) -> Iterator[build.Generated]:
         yield item
 
 
+def _plain(content: str | bytes | PageSource) -> str | bytes:
+    return content.markdown() if isinstance(content, PageSource) else content
+
+
 class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-call]
     """Renders the ledger in ``ledger/`` into the site (``plugins: [search, imageledger]``)."""
 
@@ -55,8 +59,16 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         self.ledger: SiteLedger | None = None
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.bodies: dict[str, str] = {}
+        self.serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.serving:
+            # `mkdocs serve` injects an inline live-reload script; allow it on the local
+            # preview only (the template reads this; a built site never has it).
+            config.extra["csp_dev_inline"] = True
         if not config.use_directory_urls:
             raise PluginError("imageledger: needs use_directory_urls (record URLs are /r/<p>/<n>/)")
         base = Path(config.config_file_path or ".").resolve().parent
@@ -98,7 +110,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
                 content = content.front_matter() + BODY_MARKER
             add(File.generated(config, item.path, content=content, inclusion=level))
         for item in _guarded(build.files(self.ledger, options, now=stamp)):
-            add(File.generated(config, item.path, content=item.content))
+            add(File.generated(config, item.path, content=_plain(item.content)))
         return files
 
     def on_page_markdown(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from imageledger.core.records import UnverifiedRecord
@@ -50,6 +51,7 @@ def ledger_json(ledger: SiteLedger, figures: Figures, site_url: str) -> bytes:
             "origin": ledger.origin,
             "figures": figures.to_json(),
             "log": ledger.log.to_json() if ledger.log is not None else None,
+            "trust": ledger.trust,
             "links": _links(
                 site_url,
                 publishers=f"{urls.API}/publishers.json",
@@ -138,6 +140,58 @@ def record_json(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> 
             "relied_on_by": ledger.used_by.get(record.ref, []),
         }
     )
+
+
+SHARD_TARGET = 64
+
+
+def shard_prefix(count: int) -> int:
+    """Hex digits of the key that name its shard: the fewest keeping shards near
+    :data:`SHARD_TARGET` entries (1 digit, 16 shards, up to 1,024 keys)."""
+    prefix = 1
+    while count / 16**prefix > SHARD_TARGET and prefix < 6:
+        prefix += 1
+    return prefix
+
+
+def sharded_map(pairs: Iterable[tuple[str, str]]) -> dict[str, bytes]:
+    """A static map from ``sha256:<hex>`` keys to refs, split into shards by the first hex
+    digits of the key (:func:`shard_prefix`), plus ``meta.json``.
+
+    A browser that knows a key (a record hash, or a receipt commitment it computed from the
+    person's secret) fetches one shard and reveals only those first digits to the server.
+    """
+    items = sorted(pairs)
+    prefix = shard_prefix(len(items))
+    # Every shard exists, empty or not: a miss is an empty answer, never a 404.
+    shards: dict[str, dict[str, list[str]]] = {
+        f"{n:0{prefix}x}.json": {} for n in range(16**prefix)
+    }
+    for key, ref in items:
+        digest = key.removeprefix("sha256:")
+        shards.setdefault(f"{digest[:prefix]}.json", {}).setdefault(key, []).append(ref)
+    files = {path: _compact({"v": VERSION, "entries": entries}) for path, entries in shards.items()}
+    files["meta.json"] = _compact({"v": VERSION, "prefix": prefix, "count": len(items)})
+    return files
+
+
+def hash_index(ledger: SiteLedger) -> dict[str, bytes]:
+    """Record hash → ref, for "look up a record hash"."""
+    return sharded_map((r.hash, r.ref) for r in ledger.records())
+
+
+def receipt_index(ledger: SiteLedger) -> dict[str, bytes]:
+    """Receipt commitment → consent ref, for "find my consent" (the secret stays in the
+    browser; only the commitment's first hex digits choose the shard)."""
+    return sharded_map(
+        (r.data["receipt"], r.ref)
+        for r in ledger.records()
+        if r.kind == "consent" and isinstance(r.data.get("receipt"), str)
+    )
+
+
+def _compact(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def export_jsonl_gz(ledger: SiteLedger) -> bytes:

@@ -92,21 +92,63 @@ def _log(log: LogStatus | None, now: datetime) -> Markup:
 
 
 def _lookup() -> Markup:
+    """The look-up box; ``assets/js/lookup.js`` brings it to life (nothing is uploaded)."""
     return tag(
         "div",
         join(
             [
                 tag(
                     "p",
-                    "Look up an image: coming to this page. Nothing will be uploaded: "
-                    "the fingerprint is computed in your browser and matched against small "
-                    "static index files.",
+                    "Drop an image here, or choose one. Nothing is uploaded: your browser "
+                    "computes the image's SHA-256 and PDQ fingerprint and fetches only the "
+                    "few small index files those values point to.",
                 ),
-                tag("p", join(["Meanwhile, from a clone: ", code("imageledger lookup IMAGE")])),
-            ]
+                tag(
+                    "label",
+                    join(["Choose an image: ", tag("input", "", type="file", accept="image/*")]),
+                ),
+                tag("div", "", class_="il-lookup-result", aria_live="polite"),
+                tag("p", join(["From a clone: ", code("imageledger lookup IMAGE")])),
+            ],
+            "\n",
         ),
         class_="il-lookup",
-        id="lookup",
+        id="il-lookup",
+        data_root="./",
+    )
+
+
+def _find() -> Markup:
+    """Look up by record hash or by consent-receipt code (hashed in the browser)."""
+    return tag(
+        "div",
+        join(
+            [
+                tag(
+                    "p",
+                    "Have a consent receipt? Type its code to find your consent and every "
+                    "disclosure that relies on it; or paste a record hash. The code never "
+                    "leaves your browser: only the first characters of its hash choose which "
+                    "small file to download.",
+                ),
+                tag(
+                    "label",
+                    join(
+                        [
+                            "Receipt code or record hash: ",
+                            tag("input", "", type="text", autocomplete="off", spellcheck="false"),
+                        ]
+                    ),
+                ),
+                " ",
+                tag("button", "Find", type="button", class_="md-button"),
+                tag("div", "", class_="il-find-result", aria_live="polite"),
+            ],
+            "\n",
+        ),
+        class_="il-lookup",
+        id="il-find",
+        data_root="./",
     )
 
 
@@ -134,6 +176,7 @@ def render_home(ledger: SiteLedger, *, latest: int, now: datetime) -> Markup:
         section("Latest disclosures", records_table(BASE, ledger, newest), "latest"),
         machine,
         section("Look up an image", _lookup(), "lookup-box"),
+        section("Find a consent or a record", _find(), "find"),
         section("Transparency log", _log(ledger.log, now), "log"),
     ]
     return Markup('<div class="il">\n') + join(parts, "\n") + Markup("\n</div>")

@@ -45,7 +45,8 @@ def tag(name: str, body: Markup | str = "", **attrs: str | None) -> Markup:
 
 
 def join(items: Iterable[Markup | str], sep: str = "") -> Markup:
-    return _trusted(sep).join(item if isinstance(item, Markup) else text(item) for item in items)
+    # str.join over pieces that are all Markup already: no per-piece escape() call.
+    return _trusted(sep.join(i if isinstance(i, Markup) else text(i) for i in items))
 
 
 def link(href: str, body: Markup | str, *, cls: str | None = None) -> Markup:

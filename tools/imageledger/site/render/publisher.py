@@ -14,11 +14,11 @@ from imageledger.core.records import UnverifiedRecord
 from imageledger.site import urls
 from imageledger.site.model import Publisher, SiteLedger
 from imageledger.site.render.html import (
+    PageSource,
     code,
     external,
     join,
     link,
-    PageSource,
     page,
     rel_url,
     section,

@@ -15,12 +15,12 @@ from imageledger.errors import RecordError
 from imageledger.site import urls
 from imageledger.site.model import Effect, SiteLedger
 from imageledger.site.render.html import (
+    PageSource,
     admonition,
     code,
     external,
     join,
     link,
-    PageSource,
     page,
     rel_url,
     section,
@@ -190,6 +190,30 @@ def _used_by(base: str, ledger: SiteLedger, record: UnverifiedRecord) -> Markup:
     return tag("ul", listed) + more
 
 
+def _verify_box(base: str, record: UnverifiedRecord) -> Markup:
+    """The in-browser check (``assets/js/verify.js``): signature, inclusion, checkpoint."""
+    return tag(
+        "div",
+        join(
+            [
+                tag(
+                    "p",
+                    "Check this record yourself, in your browser: its Ed25519 signature against "
+                    "the publisher's key, its inclusion proof against the log's checkpoint, and "
+                    "the checkpoint's operator signature and witness cosignatures.",
+                ),
+                tag("button", "Verify in my browser", type="button", class_="md-button"),
+                tag("ul", "", class_="il-verify-result", aria_live="polite"),
+            ],
+            "\n",
+        ),
+        class_="il-verify",
+        id="il-verify",
+        data_root=rel_url(base, ""),
+        data_ref=record.ref,
+    )
+
+
 def render_record(ledger: SiteLedger, record: UnverifiedRecord) -> PageSource:
     """``record``'s page."""
     base = urls.record(record.ref)
@@ -216,4 +240,5 @@ def render_record(ledger: SiteLedger, record: UnverifiedRecord) -> PageSource:
     parts.append(section("Chain", _chain(base, ledger, record), "chain"))
     parts.append(section("Signatures", _signatures(record), "signatures"))
     parts.append(section("Download and verify", _downloads(base, ledger, record), "downloads"))
+    parts.append(_verify_box(base, record))
     return page(title(record), join(parts, "\n"))
