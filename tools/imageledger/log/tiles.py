@@ -11,6 +11,7 @@ full tiles of the level below.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -182,15 +183,17 @@ def parse_tile(data: bytes, tile: Tile) -> list[bytes]:
 
 def format_entry_bundle(entries: Iterable[bytes]) -> bytes:
     """Concatenate entries, each prefixed by its big-endian uint16 length."""
-    out = bytearray()
-    for i, entry in enumerate(entries):
+    listed = list(entries)
+    for i, entry in enumerate(listed):
         if len(entry) > MAX_ENTRY_SIZE:
             raise RecordError(
                 f"entry {i} is {len(entry)} bytes; at most {MAX_ENTRY_SIZE} fit a bundle",
                 code="entry-too-large",
             )
-        out += len(entry).to_bytes(2, "big") + entry
-    return bytes(out)
+    prefixes = struct.pack(f">{len(listed)}H", *map(len, listed))
+    return b"".join(
+        part for i, entry in enumerate(listed) for part in (prefixes[2 * i : 2 * i + 2], entry)
+    )
 
 
 def parse_entry_bundle(data: bytes, bundle: EntryBundle) -> list[bytes]:
