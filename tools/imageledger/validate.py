@@ -22,7 +22,7 @@ from imageledger.consent.pii import scan_record
 from imageledger.core import strict_yaml
 from imageledger.core.chain import ChainEntry, PublisherChain
 from imageledger.core.keys import VerifierKey
-from imageledger.core.records import UnverifiedRecord, verify_signature
+from imageledger.core.records import UnverifiedRecord, verify_candidates, verify_signature
 from imageledger.core.schemas import CHAIN_KINDS
 from imageledger.errors import (
     Finding,
@@ -121,27 +121,15 @@ def check_file(job: Job, data: bytes | None = None) -> FileResult:
         record = load_record(data, publisher, seq)
     except LedgerError as e:
         return FileResult(rel, finding=_located(e, rel, data or b""))
-    verified = set()
-    unverified = False
-    message = record.signing_message()
-    for ref, sig in record.signatures:
-        ok = False
-        for key in _worker_keys.get(ref, ()):
-            try:
-                key.verify(message, sig)
-            except VerificationError:
-                continue
-            verified.add((ref, key.public))
-            ok = True
-        unverified |= not ok
+    verified, complete = verify_candidates(record, _worker_keys)
     notes = tuple(_located(f, rel, data) for f in scan_record(record.data))
     return FileResult(
         rel,
         ChainEntry.of(record),
         _refs(record),
-        frozenset(verified),
-        message if unverified else None,
-        tuple(record.signatures) if unverified else (),
+        verified,
+        None if complete else record.signing_message(),
+        () if complete else tuple(record.signatures),
         notes=notes,
         cache_key=cache_key(rel, data),
     )

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -99,13 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result) if isinstance(result, int) else EXIT_OK
 
 
-def progress_bar(total: int, label: str) -> Any:
-    """A progress bar on a terminal, nothing elsewhere."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
+@contextmanager
+def progress(label: str, *, enabled: bool = True) -> Iterator[Callable[[int], None] | None]:
+    """A transient progress bar on a terminal (``advance(n)``); ``None`` elsewhere."""
+    if not enabled or not sys.stderr.isatty() or os.environ.get("CI"):
+        yield None
+        return
     from rich.progress import Progress
 
-    bar = Progress(transient=True)
-    task = bar.add_task(label, total=total)
-    bar.start()
-    return bar, task
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)

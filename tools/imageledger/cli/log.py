@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from imageledger.cli import Context, cli, echo_report, now, progress_bar
+from imageledger.cli import Context, cli, echo_report, now, progress
 from imageledger.core.records import parse_time
 from imageledger.errors import LedgerError, UsageError
 from imageledger.storage.files import load_private_key, read_bounded, write_atomic
@@ -42,19 +42,8 @@ def log_integrate(obj: Context, key_file: Path, at: str | None, workers: int | N
     from imageledger.log.integrate import integrate
 
     key = load_private_key(key_file)
-    bar = progress_bar(0, "validating")
-    progress = None
-    if bar is not None:
-        progress_obj, task = bar
-
-        def progress(n: int) -> None:
-            progress_obj.advance(task, n)
-
-    try:
-        batch = integrate(obj.repo, key, time=_time(at), workers=workers, progress=progress)
-    finally:
-        if bar is not None:
-            bar[0].stop()
+    with progress("validating") as advance:
+        batch = integrate(obj.repo, key, time=_time(at), workers=workers, progress=advance)
     if batch is None:
         click.echo("nothing new to integrate")
     else:
@@ -151,22 +140,14 @@ def verify_command(
     """Audit the ledger and its log, from a clone (--repo) or a published site (--site)."""
     from imageledger.log import audit
 
-    bar = None if as_json else progress_bar(0, "verifying")
-    progress = None
-    if bar is not None:
-        progress_obj, task = bar
-
-        def progress(n: int) -> None:
-            progress_obj.advance(task, n)
-
-    try:
+    with progress("verifying", enabled=not as_json) as advance:
         if site is not None:
             result = audit.verify_site(
                 site,
                 state=state,
                 operator_keys=list(operator_keys),
                 workers=workers,
-                progress=progress,
+                progress=advance,
             )
         else:
             result = audit.verify_repo(
@@ -174,11 +155,8 @@ def verify_command(
                 state=state,
                 operator_keys=list(operator_keys),
                 workers=workers,
-                progress=progress,
+                progress=advance,
             )
-    finally:
-        if bar is not None:
-            bar[0].stop()
     if as_json:
         click.echo(json.dumps({**result.report.to_json(), **result.to_json()}, indent=2))
         return 0 if result.report else 1

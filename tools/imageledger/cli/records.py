@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from imageledger import authoring, drafts
-from imageledger.cli import Context, cli, echo_report, now, progress_bar
+from imageledger.cli import Context, cli, echo_report, now, progress
 from imageledger.core import schemas, strict_yaml
 from imageledger.core.records import kind_of, parse_time
 from imageledger.errors import LedgerError, Location, RecordError, Report, UsageError
@@ -164,25 +164,14 @@ def validate(
                 report.error(e)
         if not report:
             return echo_report(report, as_json=as_json, summary="nothing validated")
-    bar = None if as_json else progress_bar(0, "validating")
-    progress = None
-    if bar is not None:
-        progress_obj, task = bar
-
-        def progress(n: int) -> None:
-            progress_obj.advance(task, n)
-
-    try:
+    with progress("validating", enabled=not as_json) as advance:
         result = run(
             layout.repo,
             publishers=publishers,
             workers=workers,
-            progress=progress,
+            progress=advance,
             use_cache=bool(paths) if cache is None else cache,
         )
-    finally:
-        if bar is not None:
-            bar[0].stop()
     report.extend(result.report)
     summary = f"{result.records} records, {result.publishers} publishers"
     if images_dir is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -220,6 +221,29 @@ class UnverifiedRecord:
 
     def signing_message(self) -> bytes:
         return canonical.signing_message(self.data, self.canonical)
+
+
+def verify_candidates(
+    record: UnverifiedRecord, candidates: Mapping[str, Sequence[VerifierKey]]
+) -> tuple[frozenset[tuple[str, bytes]], bool]:
+    """Try each signature against every candidate key of its name (key ids are only 32 bits,
+    so a name can match several keys). Returns the ``(ref, public key)`` pairs that verified
+    and whether every signature verified under some candidate. Who *may* sign is the chain's
+    business, not this function's."""
+    message = record.signing_message()
+    verified: set[tuple[str, bytes]] = set()
+    complete = True
+    for ref, sig in record.signatures:
+        found = False
+        for key in candidates.get(ref, ()):
+            try:
+                key.verify(message, sig)
+            except VerificationError:
+                continue
+            verified.add((ref, key.public))
+            found = True
+        complete &= found
+    return frozenset(verified), complete
 
 
 def verify_signature(record: UnverifiedRecord, key: VerifierKey) -> None:

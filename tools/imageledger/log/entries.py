@@ -20,7 +20,7 @@ from imageledger.core.canonical import parse_canonical_json, sha256_ref
 from imageledger.core.chain import ChainEntry, PublisherChain
 from imageledger.core.keys import VerifierKey, parse_verifier_key
 from imageledger.core.limits import MAX_ENTRY_BYTES
-from imageledger.core.records import UnverifiedRecord, check_shape
+from imageledger.core.records import UnverifiedRecord, check_shape, verify_candidates
 from imageledger.errors import (
     Finding,
     LedgerError,
@@ -61,19 +61,11 @@ def check_entry(index: int) -> EntryResult:
         record = UnverifiedRecord(
             data, check_shape(data, values_checked=True), raw, sha256_ref(raw)
         )
-        message = record.signing_message()
-        verified = set()
-        for ref, sig in record.signatures:
-            for key in _keys.get(ref, ()):
-                try:
-                    key.verify(message, sig)
-                except VerificationError:
-                    continue
-                verified.add((ref, key.public))
+        verified, _ = verify_candidates(record, _keys)
         return EntryResult(
             index,
             ChainEntry.of(record),
-            frozenset(verified),
+            verified,
             record.data if record.kind == "publisher" else None,
         )
     except LedgerError as e:
