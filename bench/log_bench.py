@@ -33,7 +33,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
-from imageledger import authoring  # noqa: E402
 from imageledger.core import canonical  # noqa: E402
 from imageledger.core.keys import demo_key, format_verifier_key  # noqa: E402
 from imageledger.core.records import sign  # noqa: E402
@@ -153,21 +152,7 @@ def bench_tiles(size: int) -> None:
 
 
 def _publishers(count: int) -> list[tuple[str, object, dict[str, object]]]:
-    operator = demo_keys.operator()
-    out = []
-    for p in range(count):
-        pid = f"pub{p:03d}"
-        key = demo_key(f"{pid}.example/bench-DEMO")
-        reg = authoring.registration(
-            pid,
-            name=f"Publisher {p}",
-            domain=f"{pid}.example",
-            contact=f"mailto:ledger@{pid}.example",
-            keys=[format_verifier_key(key.verifier)],
-            admitted_at="2026-01-01T00:00:00Z",
-        )
-        out.append((pid, key, authoring.sign_registration(reg, operator)))
-    return out
+    return list(synth.registrations(count))  # type: ignore[arg-type]
 
 
 def build_site(size: int, publishers: int = 10) -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 from imageledger import authoring
 from imageledger.core import canonical, schemas, strict_yaml
-from imageledger.core.keys import demo_key, format_verifier_key
+from imageledger.core.keys import PrivateKey, demo_key, format_verifier_key
 from imageledger.core.records import sign
 from imageledger.demo import generate
 from imageledger.demo import keys as demo_keys
@@ -65,14 +65,11 @@ def body(publisher: str, seq: int) -> dict[str, Any]:
     }
 
 
-def build(out: Path, publishers: int, records: int) -> None:
-    if out.exists():
-        shutil.rmtree(out)
+def registrations(count: int) -> list[tuple[str, PrivateKey, dict[str, Any]]]:
+    """``count`` synthetic publishers: id, DEMO key and operator-signed registration."""
     operator = demo_keys.operator()
-    config = generate.ledger_config()
-    (out / "ledger").mkdir(parents=True)
-    (out / "ledger/ledger.yaml").write_text(strict_yaml.dump(config))
-    for p in range(publishers):
+    out = []
+    for p in range(count):
         pid = f"pub{p:03d}"
         key = demo_key(f"{pid}.example/bench-DEMO")
         reg = authoring.registration(
@@ -83,7 +80,17 @@ def build(out: Path, publishers: int, records: int) -> None:
             keys=[format_verifier_key(key.verifier)],
             admitted_at="2026-01-01T00:00:00Z",
         )
-        reg = authoring.sign_registration(reg, operator)
+        out.append((pid, key, authoring.sign_registration(reg, operator)))
+    return out
+
+
+def build(out: Path, publishers: int, records: int) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    config = generate.ledger_config()
+    (out / "ledger").mkdir(parents=True)
+    (out / "ledger/ledger.yaml").write_text(strict_yaml.dump(config))
+    for pid, key, reg in registrations(publishers):
         folder = out / "ledger/publishers" / pid
         (folder / "records").mkdir(parents=True)
         (folder / "publisher.yaml").write_bytes(authoring.render(reg))
