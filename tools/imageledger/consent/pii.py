@@ -117,7 +117,7 @@ def scan_value(value: str, *, field: str, path: str) -> Iterator[Finding]:
     """Findings for one string at ``path`` whose last element is ``field``."""
     if field in SKIP_FIELDS:
         return
-    for match in EMAIL.finditer(value):
+    for match in EMAIL.finditer(value) if "@" in value else ():
         if match.group(1).lower() not in ROLE_MAILBOXES:
             yield _finding(
                 "pii-email", f"looks like a personal e-mail address: {match.group(0)!r}", path
