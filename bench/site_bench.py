@@ -1,12 +1,21 @@
 """Benchmark the site build: `mkdocs build` of the demo ledger and of synthetic ledgers.
 
-    python bench/site_bench.py [--sizes 10000] [--publishers 10] [--json OUT]
+    python bench/site_bench.py [--sizes 1000 10000] [--peer 1000] [--rebuild]
+                               [--publishers 10] [--json OUT]
 
 For the demo and each size (a synthetic ledger from bench/synth.py, cached under
 bench/out/sitebuild-N/): wall time of a real `mkdocs build` (a subprocess, as a user runs
 it), files and bytes written, bytes per record, the HTML size of a record page, of a
 publisher page and of the home page, and the largest single file (with and without the
 bulk export, which holds the whole ledger by design).
+
+The peer (``--peer N``): what a naive generator does, measured in the same run: a throwaway
+MkDocs project in a temporary folder with one Markdown page per record of the same synthetic
+ledger (the record's fields as a table), every page in the nav, rendered by Material.
+
+``--rebuild``: at the largest size, sign one more record (``synth.append``) and time
+`mkdocs build` again (MkDocs cleans ``site_dir``; the plugin reuses what it can), then
+remove the record again.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
+from imageledger.core import strict_yaml  # noqa: E402
+from imageledger.describe import describe  # noqa: E402
 
 
 def _project(folder: Path) -> Path:
@@ -38,8 +50,10 @@ def _project(folder: Path) -> Path:
 
 
 def _build(project: Path, out: Path) -> float:
+    """A cold `mkdocs build`: no site_dir, no ``.imageledger-cache``."""
     if out.exists():
         shutil.rmtree(out)
+    shutil.rmtree(project / ".imageledger-cache", ignore_errors=True)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml")]
     start = time.perf_counter()
@@ -74,32 +88,97 @@ def _measure(
     }
 
 
+def _synthetic(size: int, publishers: int) -> tuple[Path, int]:
+    folder = HERE / "out" / f"sitebuild-{size}"
+    per = size // publishers
+    if not (folder / "ledger" / "publishers" / "pub000" / "records" / f"{per:06d}.yaml").exists():
+        synth.build(folder, publishers, per)
+    return folder, per * publishers
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def _peer(size: int, publishers: int) -> dict[str, Any]:
+    """Material rendering one in-nav Markdown page per record (the naive generator)."""
+    folder, records = _synthetic(size, publishers)
+    with tempfile.TemporaryDirectory(prefix="peer-site-") as tmp:
+        project = Path(tmp)
+        docs = project / "docs"
+        (docs / "r").mkdir(parents=True)
+        (docs / "index.md").write_text("# Peer ledger\n")
+        nav = ["  - Home: index.md"]
+        for path in sorted((folder / "ledger" / "publishers").glob("*/records/*.yaml")):
+            data = strict_yaml.parse(path.read_bytes())
+            ref = f"{data['publisher']}/{data['seq']}"
+            name = f"r/{data['publisher']}-{data['seq']}.md"
+            rows = "\n".join(f"| `{p}` | {_cell(v)} |" for p, v in describe(data))
+            (docs / name).write_text(f"# {ref}\n\n| Field | Value |\n|---|---|\n{rows}\n")
+            nav.append(f"  - {ref}: {name}")
+        (project / "mkdocs.yml").write_text(
+            "site_name: Peer ledger\ntheme:\n  name: material\nplugins:\n  - search\n"
+            "nav:\n" + "\n".join(nav) + "\n"
+        )
+        out = project / "site"
+        seconds = _build(project, out)
+        sizes = [p.stat().st_size for p in out.rglob("*") if p.is_file()]
+        page = (out / "r" / "pub000-5" / "index.html").stat().st_size
+    return {
+        "ledger": f"peer-{records}",
+        "records": records,
+        "build_s": round(seconds, 2),
+        "ms_per_record": round(1000 * seconds / records, 2),
+        "files": len(sizes),
+        "bytes": sum(sizes),
+        "bytes_per_record": round(sum(sizes) / records),
+        "record_page_html": page,
+    }
+
+
+def _rebuild(folder: Path) -> dict[str, Any]:
+    """`mkdocs build` after signing one more record of pub000 (then the record is removed)."""
+    added = synth.append(folder)
+    try:
+        start = time.perf_counter()
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(folder / "mkdocs.yml")]
+        subprocess.run([*command, "-d", str(folder / "site-out")], check=True, env=env)
+        seconds = time.perf_counter() - start
+    finally:
+        added.unlink()
+    return {"rebuild_after_one_record_s": round(seconds, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000])
     parser.add_argument("--publishers", type=int, default=10)
+    parser.add_argument("--peer", type=int, default=0, help="records for the peer (0: none)")
+    parser.add_argument("--rebuild", action="store_true", help="time a one-record rebuild")
+    parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     results = []
-    demo = HERE / "out" / "sitebuild-demo"
-    demo.mkdir(parents=True, exist_ok=True)
-    if (demo / "ledger").exists():
-        shutil.rmtree(demo / "ledger")
-    shutil.copytree(ROOT / "ledger", demo / "ledger")
-    demo_records = sum(1 for _ in (demo / "ledger" / "publishers").glob("*/records/*.yaml"))
-    results.append(_measure("demo", demo_records, _project(demo), "northwind/7", "northwind"))
+    if args.peer:
+        results.append(_peer(args.peer, args.publishers))
+    if not args.no_demo:
+        demo = HERE / "out" / "sitebuild-demo"
+        demo.mkdir(parents=True, exist_ok=True)
+        if (demo / "ledger").exists():
+            shutil.rmtree(demo / "ledger")
+        shutil.copytree(ROOT / "ledger", demo / "ledger")
+        count = sum(1 for _ in (demo / "ledger" / "publishers").glob("*/records/*.yaml"))
+        results.append(_measure("demo", count, _project(demo), "northwind/7", "northwind"))
+    folder = None
     for size in args.sizes:
-        folder = HERE / "out" / f"sitebuild-{size}"
-        per = size // args.publishers
-        if not (
-            folder / "ledger" / "publishers" / "pub000" / "records" / f"{per:06d}.yaml"
-        ).exists():
-            synth.build(folder, args.publishers, per)
-        results.append(
-            _measure(
-                f"synthetic-{size}", per * args.publishers, _project(folder), "pub000/5", "pub000"
-            )
-        )
+        folder, records = _synthetic(size, args.publishers)
+        row = _measure(f"synthetic-{records}", records, _project(folder), "pub000/5", "pub000")
+        results.append(row)
+    if args.rebuild and folder is not None:
+        results[-1].update(_rebuild(folder))
+        full = results[-1]["build_s"]
+        results[-1]["rebuild_share"] = round(results[-1]["rebuild_after_one_record_s"] / full, 3)
     for row in results:
         print(json.dumps(row))
     if args.json:

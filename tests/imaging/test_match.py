@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 
@@ -103,6 +104,9 @@ def test_site_shards_stay_small_and_paths_are_stable() -> None:
     files = site_index.build(entries)
     meta = json.loads(files["meta.json"])
     assert meta["sha256"]["prefix"] == 2  # 4000 / 256 ≈ 16 per shard
+    present = base64.b64decode(meta["pdq"].pop("present"))
+    assert len(present) == 1024
+    assert sum(bin(b).count("1") for b in present) == sum(1 for k in files if k.startswith("pdq/"))
     assert meta["pdq"] == {
         "alg": "pdq/1",
         "chunks": 32,

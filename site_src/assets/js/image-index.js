@@ -1,7 +1,8 @@
 // Look-up in the site's static image index (tools/imageledger/imaging/site_index.py),
 // in the browser, with nothing uploaded: the same layout and rules as the Python side.
 //
-//   meta.json                 layout: sha256 prefix length, PDQ chunking, threshold
+//   meta.json                 layout: sha256 prefix length, PDQ chunking, threshold, and
+//                             pdq.present, a bitmap of the PDQ shards that exist
 //   sha256/<prefix>.json      {"v": 1, "entries": {<sha256>: [<ref>, ...]}}
 //   pdq/<cc>/<vv>.json        {"v": 1, "entries": [[<pdq hex>, <quality>, <ref>], ...]}
 //
@@ -48,8 +49,14 @@ export async function lookup(read, { sha256, pdq }) {
   const exact = (shard && shard.entries[sha256]) || [];
   const near = new Map();
   if (pdq && pdq.quality >= MIN_QUALITY && HEX64.test(pdq.hex)) {
+    // meta.pdq.present: which shards exist (bit chunk*256+value, most significant first);
+    // a shard no fingerprint falls in was never written, so it is not asked for.
+    const present = meta.pdq.present ? Uint8Array.from(atob(meta.pdq.present), (c) => c.charCodeAt(0)) : null;
     const paths = [];
     for (let i = 0; i < 32; i++) {
+      const value = parseInt(pdq.hex.slice(2 * i, 2 * i + 2), 16);
+      const bit = i * 256 + value;
+      if (present && !(present[bit >> 3] & (0x80 >> (bit & 7)))) continue;
       paths.push(`pdq/${i.toString(16).padStart(2, "0")}/${pdq.hex.slice(2 * i, 2 * i + 2)}.json`);
     }
     const shards = await Promise.all(paths.map((p) => load(read, p)));

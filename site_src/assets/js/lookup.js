@@ -38,12 +38,28 @@ async function fetchText(url) {
   return response.text();
 }
 
+const pageSizes = new Map();
+
+/** A record's entry in its publisher's API page (kind, summary, affected_by, relied_on_by). */
+async function recordEntry(root, ref) {
+  const [publisher, seq] = ref.split("/");
+  if (!pageSizes.has(publisher)) {
+    const profile = JSON.parse(await fetchText(new URL(`api/v1/publishers/${publisher}.json`, root)));
+    pageSizes.set(publisher, profile.page_size);
+  }
+  const page = Math.floor((Number(seq) - 1) / pageSizes.get(publisher)) + 1;
+  const list = JSON.parse(await fetchText(new URL(`api/v1/publishers/${publisher}/records/${page}.json`, root)));
+  const entry = list.records.find((r) => r.ref === ref);
+  if (!entry) throw new Error(`${ref} is not on its API page`);
+  return entry;
+}
+
 async function describe(root, ref, how) {
   const item = el("li", null, { class: "il-lookup-hit" });
   const link = el("a", ref, { href: new URL(`r/${ref}/`, root).href });
   item.append(link, " — ", how);
   try {
-    const record = JSON.parse(await fetchText(new URL(`api/v1/records/${ref}.json`, root)));
+    const record = await recordEntry(root, ref);
     item.append(el("div", record.summary));
     for (const effect of record.affected_by || []) {
       item.append(el("div", `${effect.kind} by ${effect.ref}${effect.reason ? ": " + effect.reason : ""}`, { class: "il-flag" }));
@@ -162,13 +178,15 @@ async function find(box) {
   const list = el("ul");
   for (const ref of refs) {
     const item = await describe(root, ref, what === "receipt code" ? "your consent" : "this record");
-    const record = JSON.parse(await fetchText(new URL(`api/v1/records/${ref}.json`, root)));
+    const record = await recordEntry(root, ref);
     for (const user of record.relied_on_by || []) {
       const line = el("div", "relied on by ");
       line.append(el("a", user, { href: new URL(`r/${user}/`, root).href }));
       item.append(line);
     }
     list.append(item);
+    // Consent status and its dependent disclosures (consent-status.js, issue 7).
+    if (what === "receipt code") await import("./consent-status.js").then((m) => m.showStatus(root, value, ref, item)).catch(() => item.append(el("div", "(status unavailable)")));
   }
   out.replaceChildren(el("p", `Found (${what}):`, { class: "il-find-verdict" }), list);
 }

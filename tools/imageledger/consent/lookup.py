@@ -134,3 +134,25 @@ def _disclosure(view: LedgerView, ref: str, consent: str, policy: Policy) -> Dis
         if consent in refs and policy.level(rule) != "off"
     )
     return DisclosureStatus(ref, state, use, retraction, findings)
+
+
+def receipt_statuses(
+    view: LedgerView, *, policy: Policy | None = None
+) -> dict[str, list[ConsentStatus]]:
+    """Every consent that has a receipt, with its status, keyed by receipt commitment
+    (for the site's static look-up shards: the browser computes the commitment)."""
+    policy = policy or Policy()
+    relying: dict[str, list[str]] = {ref: [] for ref in view.order if view.kinds[ref] == "consent"}
+    for ref in view.order:
+        if view.kinds[ref] != "disclosure":
+            continue
+        for subject in view.records[ref].get("subjects") or ():
+            target = subject.get("consent")
+            if target in relying and ref not in relying[target]:
+                relying[target].append(ref)
+    out: dict[str, list[ConsentStatus]] = {}
+    for ref, users in relying.items():
+        receipt = view.records[ref].get("receipt")
+        if isinstance(receipt, str):
+            out.setdefault(receipt, []).append(_status(view, ref, users, policy))
+    return out

@@ -2,7 +2,9 @@
 
 Layout (version 1, every path relative to the index root, e.g. ``api/v1/images/``)::
 
-    meta.json                    the layout: chunking, threshold, shard paths, counts
+    meta.json                    the layout: chunking, threshold, shard paths, counts, and
+                                 ``pdq.present``: which PDQ shards exist (base64 bitmap, bit
+                                 ``chunk·256+value``, most significant bit first)
     sha256/<hh…>.json            {"v": 1, "entries": {<sha256>: [<ref>, …]}}
     pdq/<cc>/<vv>.json           {"v": 1, "entries": [[<pdq hex>, <quality>, <ref>], …]}
 
@@ -19,6 +21,7 @@ are indexed. Nothing here does I/O: ``build`` returns bytes, ``lookup`` takes a 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,6 +42,7 @@ __all__ = ["IndexEntry", "SiteMatches", "build", "lookup", "pdq_shard_path", "sh
 
 VERSION = 1
 CHUNK_BITS = 8
+CHUNKS = 256 // CHUNK_BITS
 SHA_SHARD_TARGET = 64
 META = "meta.json"
 
@@ -91,6 +95,16 @@ def build(entries: Iterable[IndexEntry]) -> dict[str, bytes]:
         row = [entry.pdq.hex, entry.pdq.quality, entry.ref]
         for i, value in enumerate(chunks(entry.pdq, CHUNK_BITS)):
             by_chunk.setdefault(pdq_shard_path(i, value), []).append(row)
+    # Every sha256 shard exists, empty or not (a miss is an empty answer, never a 404); there
+    # are at most max(256, n/4) of them. PDQ shards are written only when non-empty, and
+    # meta.json says which exist (a bitmap of 8,192 bits), so a browser never asks for a
+    # missing one.
+    for n in range(16**prefix):
+        by_sha.setdefault(sha256_shard_path(f"{n:0{prefix}x}", prefix), {})
+    present = bytearray(CHUNKS * 256 // 8)
+    for path in by_chunk:
+        bit = int(path[4:6], 16) * 256 + int(path[7:9], 16)
+        present[bit >> 3] |= 0x80 >> (bit & 7)
     files = {path: _json({"v": VERSION, "entries": v}) for path, v in by_sha.items()}
     files |= {path: _json({"v": VERSION, "entries": sorted(v)}) for path, v in by_chunk.items()}
     files[META] = _json(
@@ -106,6 +120,7 @@ def build(entries: Iterable[IndexEntry]) -> dict[str, bytes]:
                 "min_quality": MIN_QUALITY,
                 "indexed": indexed,
                 "path": "pdq/{chunk:02x}/{value:02x}.json",
+                "present": base64.b64encode(bytes(present)).decode(),
             },
         }
     )
@@ -143,7 +158,11 @@ def lookup(read: Callable[[str], bytes | None], *, sha256: str, pdq: PdqHash | N
     exact = tuple(shard.get("entries", {}).get(sha256, ()))
     near: dict[str, Match] = {}
     if pdq is not None and pdq.quality >= MIN_QUALITY:
+        present = base64.b64decode(meta["pdq"].get("present", "")) or b"\xff" * 1024
         for i, value in enumerate(chunks(pdq, CHUNK_BITS)):
+            bit = i * 256 + value
+            if not present[bit >> 3] & (0x80 >> (bit & 7)):
+                continue  # no fingerprint has this chunk value: the shard was not written
             rows = (_load(read, pdq_shard_path(i, value)) or {}).get("entries", ())
             for hex_hash, quality, ref in rows:
                 other = parse_pdq_hex(hex_hash, quality=quality)

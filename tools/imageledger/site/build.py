@@ -16,7 +16,6 @@ from imageledger.site.model import SiteLedger
 from imageledger.site.render import api, feeds, reference
 from imageledger.site.render.html import PageSource
 from imageledger.site.render.publisher import page_count, render_publisher_page, render_publishers
-from imageledger.site.render.record import render_record
 from imageledger.storage.layout import record_filename
 
 CSP_META = (
@@ -99,29 +98,25 @@ def _rendered(path: str, ref: str, make: Callable[[], str | bytes | PageSource])
 
 
 def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[Generated]:
-    """Markdown sources: records, publishers, and the generated references."""
+    """Markdown sources: the generated references, the publisher list and each publisher's
+    first page. Record pages and later list pages are standalone documents
+    (:mod:`imageledger.site.render.standalone`), written outside MkDocs (ADR 0010)."""
     yield Generated(FORMAT_REFERENCE, reference.render_format_reference())
     yield Generated(CLI_REFERENCE, reference.render_cli_reference(cli))
     yield Generated(urls.markdown_path(urls.PUBLISHERS), render_publishers(ledger))
     for publisher in ledger.publishers.values():
-        for number in range(1, page_count(publisher, options.page_size) + 1):
-            yield Generated(
-                urls.markdown_path(urls.publisher(publisher.id, number)),
-                render_publisher_page(
-                    ledger, publisher, number, size=options.page_size, latest=options.latest
-                ),
-                publisher.id,
-            )
-        for record in publisher.records:
-            yield _rendered(
-                urls.markdown_path(urls.record(record.ref)),
-                record.ref,
-                lambda record=record: render_record(ledger, record),  # type: ignore[misc]
-            )
+        yield Generated(
+            urls.markdown_path(urls.publisher(publisher.id)),
+            render_publisher_page(
+                ledger, publisher, 1, size=options.page_size, latest=options.latest
+            ),
+            publisher.id,
+        )
 
 
 def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generated]:
-    """Static files: canonical records, proofs, the JSON API, feeds, the export."""
+    """Static files: the JSON API, feeds, indexes, the export. Each record's canonical bytes
+    and proof are written beside its page by :mod:`imageledger.site.write`."""
     site = options.site_url
     yield Generated("_headers", HEADERS)
     for path, data in reference.schema_files().items():
@@ -138,7 +133,6 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
                 latest, title_text=ledger.name, site_url=site, feed_path=urls.feed(fmt), home=""
             ),
         )
-    proofs = ledger.log.proofs if ledger.log is not None and options.proofs else {}
     for publisher in ledger.publishers.values():
         pid = publisher.id
         yield Generated(
@@ -163,16 +157,6 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
                 ),
                 pid,
             )
-        for record in publisher.records:
-            ref = record.ref
-            yield Generated(urls.record_json(ref), record.canonical, ref)
-            yield _rendered(
-                urls.api_record(ref),
-                ref,
-                lambda record=record: api.record_json(ledger, record, site),  # type: ignore[misc]
-            )
-            if ref in proofs:
-                yield Generated(urls.record_proof(ref), proofs[ref], ref)
     for path, data in image_index(ledger).items():
         yield Generated(f"{IMAGES}/{path}", data)
     for path, data in api.hash_index(ledger).items():

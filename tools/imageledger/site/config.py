@@ -23,3 +23,6 @@ class LedgerPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # mkdoc
     """Publish the log: tiles under ``/log/`` and a ``proof.txt`` per logged record."""
     workers = c.Type(int, default=0)
     """Processes used to read records (0: one per core)."""
+    cache = c.Type(bool, default=True)
+    """Keep parsed records and rendered record pages in ``.imageledger-cache/`` (never
+    committed) so that a rebuild only redoes what changed."""

@@ -7,10 +7,14 @@ the job of ``imageledger validate``, which CI runs before anything is published.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
+from imageledger import __version__
+from imageledger.core.canonical import sha256_ref
 from imageledger.core.keys import format_verifier_key
 from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError, Location, VerificationError
@@ -21,23 +25,56 @@ from imageledger.log.publish import _signed_checkpoint
 from imageledger.log.store import iter_order, load_state
 from imageledger.log.witness import collect_cosignatures, witness_policy
 from imageledger.site.model import LogStatus, Publisher, SiteLedger
+from imageledger.storage.cache import ResultCache
 from imageledger.storage.files import read_bounded
 from imageledger.storage.layout import Layout, load_config
-from imageledger.validate import load_record
+from imageledger.validate import cache_key, load_record
 
 _CHUNK = 1000
+SITE_CACHE_VERSION = 1
+"""Bump when what a cached parse means changes."""
+Puts = list[tuple[bytes, str]]
 Job = tuple[str, str, str, int]
 """``(path, repository-relative path, publisher, seq)``."""
 
 
-def _read(jobs: Sequence[Job]) -> list[UnverifiedRecord]:
-    out = []
-    for path, rel, publisher, seq in jobs:
+def site_cache_path(repo: Path) -> Path:
+    """Parsed records, keyed like the validation cache (repository path and file bytes)."""
+    return repo / ".imageledger-cache" / f"site-records-r{SITE_CACHE_VERSION}-{__version__}.sqlite"
+
+
+def _read(jobs: Sequence[Job], cache: str | None = None) -> tuple[list[UnverifiedRecord], Puts]:
+    """Parse ``jobs``; with ``cache``, files whose exact bytes were parsed before are rebuilt
+    from their cached canonical JSON instead (no YAML parse, no schema check: those bytes
+    passed both). Returns the records and the cache entries to add."""
+    datas = []
+    for path, rel, _publisher, _seq in jobs:
         try:
-            out.append(load_record(read_bounded(Path(path)), publisher, seq))
+            datas.append(read_bounded(Path(path)))
         except LedgerError as e:
             raise e.at(rel) from None
-    return out
+    keys = [cache_key(job[1], data) for job, data in zip(jobs, datas, strict=True)]
+    store = ResultCache(Path(cache)) if cache else None
+    hits = store.get_many(keys) if store is not None else {}
+    if store is not None:
+        store.close()
+    out = []
+    puts: Puts = []
+    for (_path, rel, publisher, seq), data, key in zip(jobs, datas, keys, strict=True):
+        hit = hits.get(key)
+        if hit is not None:
+            kind, _, text = hit.partition("\n")
+            encoded = text.encode()
+            out.append(UnverifiedRecord(json.loads(text), kind, encoded, sha256_ref(encoded)))
+            continue
+        try:
+            record = load_record(data, publisher, seq)
+        except LedgerError as e:
+            raise e.at(rel) from None
+        out.append(record)
+        if cache:
+            puts.append((key, f"{record.kind}\n{record.canonical.decode()}"))
+    return out, puts
 
 
 def _jobs(layout: Layout, publisher: str) -> list[Job]:
@@ -55,8 +92,11 @@ def _jobs(layout: Layout, publisher: str) -> list[Job]:
     return jobs
 
 
-def read_ledger(repo: Path, *, workers: int = 1, log: bool = True) -> SiteLedger:
+def read_ledger(
+    repo: Path, *, workers: int = 1, log: bool = True, use_cache: bool = False
+) -> SiteLedger:
     """Every publisher and record under ``repo/ledger``, and the log when there is one.
+    ``use_cache``: keep parsed records in ``.imageledger-cache/`` (:func:`site_cache_path`).
 
     Raises:
         LedgerError: the first unreadable or malformed file, located at its path.
@@ -67,16 +107,23 @@ def read_ledger(repo: Path, *, workers: int = 1, log: bool = True) -> SiteLedger
     jobs: list[Job] = []
     for pid in layout.publisher_ids():
         path = layout.registration_path(pid)
-        publishers.append(Publisher(_read([(str(path), layout.rel(path), pid, 0)])[0]))
+        publishers.append(Publisher(_read([(str(path), layout.rel(path), pid, 0)])[0][0]))
         jobs.extend(_jobs(layout, pid))
+    cache = str(site_cache_path(repo)) if use_cache else None
+    puts: Puts = []
     if workers <= 1 or len(jobs) < 2 * _CHUNK:
-        records = _read(jobs)
+        records, puts = _read(jobs, cache)
     else:
         chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
         records = []
         with ProcessPoolExecutor(workers) as pool:
-            for part in pool.map(_read, chunks):
+            for part, new in pool.map(partial(_read, cache=cache), chunks):
                 records.extend(part)
+                puts.extend(new)
+    if cache and puts:
+        store = ResultCache(Path(cache))
+        store.put_many(puts)
+        store.close()
     by_id = {p.id: p for p in publishers}
     for record in records:
         by_id[record.publisher].records.append(record)

@@ -6,6 +6,7 @@ and the pure renderers; every failure becomes a ``PluginError`` naming the file 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,13 +21,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from imageledger.errors import LedgerError
-from imageledger.site import build
+from imageledger.site import audit_data, build, write
 from imageledger.site.config import LedgerPluginConfig
 from imageledger.site.load import read_ledger
 from imageledger.site.model import SiteLedger
 from imageledger.site.render.home import MARKER, render_home
 from imageledger.site.render.html import BODY_MARKER, PageSource
+from imageledger.site.render.standalone import Shell
 
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 IN_NAV = frozenset({build.FORMAT_REFERENCE, build.CLI_REFERENCE, "p/index.md"})
 
 
@@ -59,6 +62,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         self.ledger: SiteLedger | None = None
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.bodies: dict[str, str] = {}
+        self.static: list[tuple[str, bytes]] = []
         self.serving = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -75,6 +79,17 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         self.repo = (base / self.config.ledger).resolve()
         self.now = datetime.now(UTC).replace(microsecond=0)
         return config
+
+    def _cache(self) -> Path | None:
+        return self.repo / ".imageledger-cache" / "site" if self.config.cache else None
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        cache = self._cache()
+        if cache is not None:
+            write.stash(Path(config.site_dir), cache)  # before MkDocs empties site_dir
+
+    def _workers(self) -> int:
+        return self.config.workers or os.cpu_count() or 1
 
     def _options(self, config: MkDocsConfig) -> build.Options:
         site_url = config.site_url or ""
@@ -94,7 +109,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
 
         try:
             self.ledger = read_ledger(
-                self.repo, workers=self.config.workers or os.cpu_count() or 1, log=self.config.log
+                self.repo, workers=self._workers(), log=self.config.log, use_cache=self.config.cache
             )
         except LedgerError as e:
             raise PluginError(f"imageledger: {e.diagnostics()}") from e
@@ -109,8 +124,24 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
                 self.bodies[item.path] = content.html()
                 content = content.front_matter() + BODY_MARKER
             add(File.generated(config, item.path, content=content, inclusion=level))
+        self.static.clear()
         for item in _guarded(build.files(self.ledger, options, now=stamp)):
-            add(File.generated(config, item.path, content=_plain(item.content)))
+            content = _plain(item.content)
+            if item.path.startswith(write.STATIC_PREFIXES):  # written in on_post_build
+                self.static.append(
+                    (item.path, content.encode() if isinstance(content, str) else content)
+                )
+            else:
+                add(File.generated(config, item.path, content=content))
+        # --- compliance audit (issue 7): /audit/, api/v1/audit.json, consent-status shards
+        site = options.site_url
+        for item in _guarded(audit_data.site_files(self.repo, self.ledger, site_url=site)):
+            content = item.content
+            if isinstance(content, PageSource):
+                self.bodies[item.path] = content.html()
+                content = content.front_matter() + BODY_MARKER
+            add(File.generated(config, item.path, content=content))
+        # --- end compliance audit
         return files
 
     def on_page_markdown(
@@ -130,7 +161,27 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         return html if body is None else html.replace(BODY_MARKER, body, 1)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.config.log or self.ledger is None or self.ledger.log is None:
+        if self.ledger is None:
+            return
+        job = write.Job(
+            ledger=self.ledger,
+            shell=Shell(config.site_name, build.CSP_META),
+            out=Path(config.site_dir),
+            page_size=self.config.page_size,
+            latest=self.config.latest,
+            proofs=self.config.log,
+            cache=self._cache(),
+        )
+        try:
+            write.write_static(Path(config.site_dir), self.static, self._cache())
+            done = write.write_records(job, workers=self._workers())
+            total = sum(len(p.records) for p in self.ledger.publishers.values())
+            log.info("imageledger: %d record pages rendered, %d reused", done, total - done)
+        except LedgerError as e:
+            raise PluginError(f"imageledger: {e.diagnostics()}") from e
+        except Exception as e:
+            raise PluginError(f"imageledger: writing the record pages failed: {e}") from e
+        if not self.config.log or self.ledger.log is None:
             return
         from imageledger.log.publish import write_tiles
 

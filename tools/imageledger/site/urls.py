@@ -33,16 +33,17 @@ def feed(fmt: str) -> str:
     return f"feed.{fmt}"
 
 
-def api_record(ref: str) -> str:
-    return f"{API}/records/{ref}.json"
-
-
 def api_publisher(pid: str) -> str:
     return f"{API}/publishers/{pid}.json"
 
 
 def api_publisher_page(pid: str, page: int) -> str:
     return f"{API}/publishers/{pid}/records/{page}.json"
+
+
+def page_of(seq: int, size: int) -> int:
+    """The list page (from 1) that holds record ``seq`` when pages hold ``size`` records."""
+    return (seq - 1) // size + 1
 
 
 EXPORT = "export/records.jsonl.gz"

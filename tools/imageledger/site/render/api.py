@@ -33,7 +33,7 @@ def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) ->
     links = {"html": urls.record(record.ref), "canonical": urls.record_json(record.ref)}
     if ledger.log is not None and record.ref in ledger.log.proofs:
         links["proof"] = urls.record_proof(record.ref)
-    return {
+    entry: dict[str, Any] = {
         "ref": record.ref,
         "kind": record.kind,
         "hash": record.hash,
@@ -41,6 +41,15 @@ def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) ->
         "summary": summary(record),
         "links": _links(site_url, **links),
     }
+    effects = ledger.effects.get(record.ref, ())
+    if effects:
+        entry["affected_by"] = [
+            {"ref": e.ref, "kind": e.kind, "effective_at": e.effective_at, "reason": e.reason}
+            for e in effects
+        ]
+    if record.kind == "consent":
+        entry["relied_on_by"] = ledger.used_by.get(record.ref, [])
+    return entry
 
 
 def ledger_json(ledger: SiteLedger, figures: Figures, site_url: str) -> bytes:
@@ -107,38 +116,26 @@ def publisher_page_json(
     ledger: SiteLedger, publisher: Publisher, number: int, site_url: str, size: int
 ) -> bytes:
     pages = page_count(publisher, size)
-    links = {}
+    links = {}  # compact JSON (C encoder): these pages list every record between them
     if number > 1:
         links["prev"] = urls.api_publisher_page(publisher.id, number - 1)
     if number < pages:
         links["next"] = urls.api_publisher_page(publisher.id, number + 1)
-    return dump(
-        {
-            "api": VERSION,
-            "publisher": publisher.id,
-            "page": number,
-            "pages": pages,
-            "page_size": size,
-            "records": [
-                record_entry(ledger, r, site_url) for r in page_records(publisher, number, size)
-            ],
-            "links": _links(site_url, **links),
-        }
-    )
-
-
-def record_json(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> bytes:
-    return dump(
-        {
-            "api": VERSION,
-            **record_entry(ledger, record, site_url),
-            "record": record.data,
-            "affected_by": [
-                {"ref": e.ref, "kind": e.kind, "effective_at": e.effective_at, "reason": e.reason}
-                for e in ledger.effects.get(record.ref, ())
-            ],
-            "relied_on_by": ledger.used_by.get(record.ref, []),
-        }
+    return (
+        _compact(
+            {
+                "api": VERSION,
+                "publisher": publisher.id,
+                "page": number,
+                "pages": pages,
+                "page_size": size,
+                "records": [
+                    record_entry(ledger, r, site_url) for r in page_records(publisher, number, size)
+                ],
+                "links": _links(site_url, **links),
+            }
+        )
+        + b"\n"
     )
 
 

@@ -23,15 +23,34 @@ def _trusted(html: str) -> Markup:
     return Markup(html)  # noqa: S704 - every interpolated value is escaped or Markup
 
 
-def text(value: object) -> Markup:
-    """``value`` as escaped text; newlines become character references so a ledger string
-    can never end a raw HTML block (a blank line would hand the rest to Markdown)."""
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&#34;",
+        "'": "&#39;",
+        "\r": "&#13;",
+        "\n": "&#10;",
+        "\t": "&#9;",
+    }
+)
+
+
+def esc(value: object) -> str:
+    """``value`` as escaped HTML text (a plain ``str``, for the hot loops that build pages
+    from f-strings): markup characters and quotes become references, newlines too, so a
+    ledger string can never end a raw HTML block (a blank line would hand the rest to
+    Markdown), and bidi controls are shown, not obeyed."""
     rendered = str(value).lower() if isinstance(value, bool) else str(value)
     if not BIDI_CONTROLS.isdisjoint(rendered):
         rendered = "".join(f"‹U+{ord(c):04X}›" if c in BIDI_CONTROLS else c for c in rendered)
-    return _trusted(
-        str(escape(rendered)).replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#9;")
-    )
+    return rendered.translate(_ESCAPES)
+
+
+def text(value: object) -> Markup:
+    """``value`` as escaped text (:func:`esc`), marked safe."""
+    return _trusted(esc(value))
 
 
 def tag(name: str, body: Markup | str = "", **attrs: str | None) -> Markup:

@@ -15,7 +15,9 @@ from imageledger.site import urls
 from imageledger.site.model import Publisher, SiteLedger
 from imageledger.site.render.html import (
     PageSource,
+    _trusted,
     code,
+    esc,
     external,
     join,
     link,
@@ -37,26 +39,32 @@ def page_records(publisher: Publisher, number: int, size: int) -> list[Unverifie
     return publisher.records[(number - 1) * size : number * size]
 
 
-def record_rows(
-    base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]
-) -> list[tuple[Markup, ...]]:
-    rows: list[tuple[Markup, ...]] = []
+def _rows(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) -> str:
+    """The rows of a records table, as one string (a tight loop: list pages hold every
+    record of the ledger between them)."""
+    root = rel_url(base, "")
+    out = []
     for record in records:
-        marks = [e.kind for e in ledger.effects.get(record.ref, ())]
-        flag = tag("span", " · ".join(sorted(set(marks))), class_="il-flag") if marks else Markup()
-        rows.append(
-            (
-                link(rel_url(base, urls.record(record.ref)), code(record.ref)),
-                text(KIND_NAMES.get(record.kind, record.kind)),
-                text(record.recorded_at),
-                join([text(summary(record)), " ", flag]),
-            )
+        marks = ledger.effects.get(record.ref)
+        flag = (
+            f' <span class="il-flag">{esc(" · ".join(sorted({e.kind for e in marks})))}</span>'
+            if marks
+            else " "
         )
-    return rows
+        out.append(
+            f'<tr><td><a href="{root}{urls.record(record.ref)}"><code>{esc(record.ref)}</code>'
+            f"</a></td><td>{esc(KIND_NAMES.get(record.kind, record.kind))}</td>"
+            f"<td>{esc(record.recorded_at)}</td><td>{esc(summary(record))}{flag}</td></tr>"
+        )
+    return "".join(out)
 
 
 def records_table(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) -> Markup:
-    return table(("Record", "Kind", "Recorded", "Says"), record_rows(base, ledger, records))
+    return _trusted(
+        '<div class="il-table "><table><thead><tr><th>Record</th><th>Kind</th>'
+        f"<th>Recorded</th><th>Says</th></tr></thead><tbody>{_rows(base, ledger, records)}"
+        "</tbody></table></div>"
+    )
 
 
 def _pager(base: str, pid: str, number: int, total: int) -> Markup:

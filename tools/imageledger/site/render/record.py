@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from markupsafe import Markup
@@ -10,21 +11,20 @@ from markupsafe import Markup
 from imageledger import vocab
 from imageledger.core.records import UnverifiedRecord
 from imageledger.core.schemas import TITLES
-from imageledger.describe import describe
 from imageledger.errors import RecordError
 from imageledger.site import urls
 from imageledger.site.model import Effect, SiteLedger
 from imageledger.site.render.html import (
     PageSource,
+    _trusted,
     admonition,
     code,
+    esc,
     external,
     join,
     link,
     page,
-    rel_url,
     section,
-    table,
     tag,
     text,
 )
@@ -95,7 +95,7 @@ def field_value(base: str, path: str, raw: Any, described: str) -> Markup:
         pass  # not a known term: shown as the ledger says it, below
     if isinstance(raw, str):
         if leaf in REF_FIELDS and _REF.match(raw):
-            return link(rel_url(base, urls.record(raw)), code(raw))
+            return link(_rel(base, urls.record(raw)), code(raw))
         if raw.startswith("https://"):
             return external(raw)
         if raw.startswith("sha256:") or leaf in ("sha256", "hash", "new_key", "key", "prev"):
@@ -103,81 +103,126 @@ def field_value(base: str, path: str, raw: Any, described: str) -> Markup:
     return text(described)
 
 
+_VOCAB_LEAVES = frozenset(
+    {"digital_source_type", "purposes", "jurisdictions", "visible", "machine_readable"}
+)
+_PLAIN_CODE = frozenset({"sha256", "hash", "new_key", "key", "prev"})
+_TERMS: dict[tuple[str, str], str] = {}
+"""A vocabulary term's cell does not depend on the page or the field's position: rendered
+once per build (a ledger uses a few dozen terms over and over)."""
+
+
+def _rel(base: str, target: str) -> str:
+    """``rel_url`` for a record page's ``base`` (``r/<p>/<n>/``), without ``posixpath``."""
+    if target.startswith(base):
+        return target[len(base) :] or "./"
+    own = base[: base.rindex("/", 0, -1) + 1]  # r/<p>/
+    if target.startswith(own):
+        return "../" + target[len(own) :]
+    return "../../../" + target
+
+
+def _walk(data: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    """``(path, field name, value)`` for every scalar, in ``describe``'s order."""
+    for key in sorted(data):
+        value = data[key]
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            yield from _walk(value, path)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    yield from _walk(item, f"{path}[{index}]")
+                else:
+                    yield f"{path}[{index}]", key, item
+        else:
+            yield path, key, value
+
+
+def _cell(base: str, path: str, leaf: str, raw: Any) -> str:
+    """:func:`field_value` as a ``str``, fast for the common cases."""
+    if isinstance(raw, str):
+        if leaf in _VOCAB_LEAVES:
+            cell = _TERMS.get((leaf, raw))
+            if cell is None:
+                cell = _TERMS[(leaf, raw)] = str(field_value(base, path, raw, raw))
+            return cell
+        if leaf in REF_FIELDS and _REF.match(raw):
+            return f'<a href="{_rel(base, urls.record(raw))}"><code>{esc(raw)}</code></a>'
+        if raw.startswith("https://"):
+            return str(external(raw))
+        if raw.startswith("sha256:") or leaf in _PLAIN_CODE:
+            return f"<code>{esc(raw)}</code>"
+    return esc(raw)
+
+
 def fields_table(base: str, data: dict[str, Any]) -> Markup:
-    rows = [
-        (code(path), field_value(base, path, _value(data, path), described))
-        for path, described in describe({k: v for k, v in data.items() if k != "signatures"})
-    ]
-    return table(("Field", "Value"), rows, "il-fields")
+    rows = "".join(
+        f"<tr><td><code>{esc(path)}</code></td><td>{_cell(base, path, leaf, raw)}</td></tr>"
+        for path, leaf, raw in _walk({k: v for k, v in data.items() if k != "signatures"})
+    )
+    return _trusted(
+        '<div class="il-table il-fields"><table><thead><tr><th>Field</th><th>Value</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 def effect_box(base: str, effect: Effect) -> Markup:
     style, label = EFFECT_TITLES[effect.kind]
     when = effect.effective_at or effect.recorded_at
-    head = join([f"{label} by ", link(rel_url(base, urls.record(effect.ref)), effect.ref)])
+    head = join([f"{label} by ", link(_rel(base, urls.record(effect.ref)), effect.ref)])
     head += text(f", effective {when}" if effect.effective_at else f", recorded {when}")
     return admonition(f"{style} il-effect", head, text(effect.reason) if effect.reason else "")
 
 
 def _chain(base: str, ledger: SiteLedger, record: UnverifiedRecord) -> Markup:
-    chain = ledger.publishers[record.publisher]
-    items = []
-    if record.seq > 1:
-        prev_ref = f"{record.publisher}/{record.seq - 1}"
-        items.append(join(["Previous: ", link(rel_url(base, urls.record(prev_ref)), prev_ref)]))
+    pid, seq = record.publisher, record.seq
+    if seq > 1:
+        prev = f'Previous: <a href="../{seq - 1}/">{esc(pid)}/{seq - 1}</a>'
     else:
-        items.append(
-            join(
-                [
-                    "Previous: the registration of ",
-                    link(rel_url(base, urls.publisher(record.publisher)), record.publisher),
-                ]
-            )
+        prev = (
+            "Previous: the registration of "
+            f'<a href="{_rel(base, urls.publisher(pid))}">{esc(pid)}</a>'
         )
-    if record.seq < len(chain.records):
-        next_ref = f"{record.publisher}/{record.seq + 1}"
-        items.append(join(["Next: ", link(rel_url(base, urls.record(next_ref)), next_ref)]))
+    if seq < len(ledger.publishers[pid].records):
+        after = f'Next: <a href="../{seq + 1}/">{esc(pid)}/{seq + 1}</a>'
     else:
-        items.append(text("Next: none yet (the latest record of this publisher)"))
-    items.append(join(["Record hash: ", code(record.hash)]))
-    items.append(join(["Previous hash: ", code(record.prev or "")]))
-    return tag("ul", join(tag("li", i) for i in items), class_="il-chain")
+        after = "Next: none yet (the latest record of this publisher)"
+    return _trusted(
+        f'<ul class="il-chain"><li>{prev}</li><li>{after}</li>'
+        f"<li>Record hash: <code>{esc(record.hash)}</code></li>"
+        f"<li>Previous hash: <code>{esc(record.prev or '')}</code></li></ul>"
+    )
 
 
-def _downloads(base: str, ledger: SiteLedger, record: UnverifiedRecord) -> Markup:
-    ref = record.ref
-    items = [
-        join(
-            [
-                link(rel_url(base, urls.record_json(ref)), "record.json"),
-                " — the canonical JSON (RFC 8785) that was signed, hashed and logged; its "
-                "SHA-256 is the record hash above",
-            ]
-        ),
-        join([link(rel_url(base, urls.api_record(ref)), "API"), " — this record as JSON"]),
-    ]
-    if ledger.log is not None and ref in ledger.log.proofs:
-        items.append(
-            join(
-                [
-                    link(rel_url(base, urls.record_proof(ref)), "proof.txt"),
-                    " — a c2sp.org/tlog-proof@v1 inclusion proof in the log's checkpoint of "
-                    f"size {ledger.log.size}; check it offline, in a clone, with ",
-                    code(
-                        f"imageledger log check-proof proof.txt --record "
-                        f"ledger/publishers/{record.publisher}/records/{record.seq:06d}.yaml"
-                    ),
-                ]
-            )
+def _downloads(ledger: SiteLedger, record: UnverifiedRecord, page: int) -> Markup:
+    """Links to the record's canonical bytes, its API entry and its proof (the check-proof
+    command and what each file is are explained once, on the "How to verify" page)."""
+    api = f"../../../{urls.api_publisher_page(record.publisher, page)}"
+    if ledger.log is not None and record.ref in ledger.log.proofs:
+        proof = (
+            '<li><a href="proof.txt">proof.txt</a> — its c2sp.org/tlog-proof@v1 inclusion '
+            f"proof in the checkpoint of size {ledger.log.size}</li>"
         )
     else:
-        items.append(text("Not in the log's latest checkpoint yet: no inclusion proof."))
-    return tag("ul", join(tag("li", i) for i in items), class_="il-downloads")
+        proof = "<li>Not in the log&#39;s latest checkpoint yet: no inclusion proof.</li>"
+    return _trusted(
+        '<ul class="il-downloads"><li><a href="record.json">record.json</a> — the canonical '
+        "JSON (RFC 8785) that was signed, hashed and logged</li>"
+        f'<li><a href="{api}">API</a> — this record on its publisher&#39;s API page</li>'
+        f"{proof}</ul>"
+    )
 
 
 def _signatures(record: UnverifiedRecord) -> Markup:
-    rows = [(code(s["key"]), code(s["sig"])) for s in record.data.get("signatures", ())]
-    return table(("Key", "Signature (Ed25519, base64)"), rows, "il-signatures")
+    rows = "".join(
+        f"<tr><td><code>{esc(s['key'])}</code></td><td><code>{esc(s['sig'])}</code></td></tr>"
+        for s in record.data.get("signatures", ())
+    )
+    return _trusted(
+        '<div class="il-table il-signatures"><table><thead><tr><th>Key</th>'
+        f"<th>Ed25519 signature</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 def _used_by(base: str, ledger: SiteLedger, record: UnverifiedRecord) -> Markup:
@@ -185,52 +230,34 @@ def _used_by(base: str, ledger: SiteLedger, record: UnverifiedRecord) -> Markup:
     total = ledger.used_by_count.get(record.ref, 0)
     if not refs:
         return text("No disclosure in this ledger relies on this consent.")
-    listed = join(tag("li", link(rel_url(base, urls.record(r)), code(r))) for r in refs)
+    listed = join(tag("li", link(_rel(base, urls.record(r)), code(r))) for r in refs)
     more = tag("p", f"… and {total - len(refs)} more.") if total > len(refs) else Markup()
     return tag("ul", listed) + more
 
 
-def _verify_box(base: str, record: UnverifiedRecord) -> Markup:
+def _verify_box(record: UnverifiedRecord) -> Markup:
     """The in-browser check (``assets/js/verify.js``): signature, inclusion, checkpoint."""
-    return tag(
-        "div",
-        join(
-            [
-                tag(
-                    "p",
-                    "Check this record yourself, in your browser: its Ed25519 signature against "
-                    "the publisher's key, its inclusion proof against the log's checkpoint, and "
-                    "the checkpoint's operator signature and witness cosignatures.",
-                ),
-                tag("button", "Verify in my browser", type="button", class_="md-button"),
-                tag("ul", "", class_="il-verify-result", aria_live="polite"),
-            ],
-            "\n",
-        ),
-        class_="il-verify",
-        id="il-verify",
-        data_root=rel_url(base, ""),
-        data_ref=record.ref,
+    return _trusted(
+        f'<div class="il-verify" id="il-verify" data-root="../../../" data-ref="{esc(record.ref)}"'
+        f' data-hash="{esc(record.hash)}"><p>Check its signature, its inclusion in the log and '
+        "the checkpoint&#39;s signatures in your browser.</p>"
+        '<button type="button" class="md-button">Verify in my browser</button>'
+        '<ul class="il-verify-result" aria-live="polite"></ul></div>'
     )
 
 
-def render_record(ledger: SiteLedger, record: UnverifiedRecord) -> PageSource:
-    """``record``'s page."""
+def render_record(
+    ledger: SiteLedger, record: UnverifiedRecord, *, page_size: int = 50
+) -> PageSource:
+    """``record``'s page (``page_size``: of the publisher's API pages, for the link)."""
     base = urls.record(record.ref)
+    kind = KIND_NAMES.get(record.kind, record.kind)
     parts = [
-        tag(
-            "p",
-            join(
-                [
-                    tag("span", KIND_NAMES.get(record.kind, record.kind), class_="il-kind"),
-                    " ",
-                    TITLES.get(record.kind, ""),
-                    " — by ",
-                    link(rel_url(base, urls.publisher(record.publisher)), record.publisher),
-                    f", recorded {record.recorded_at}",
-                ]
-            ),
-            class_="il-lede",
+        _trusted(
+            f'<p class="il-lede"><span class="il-kind">{esc(kind)}</span> '
+            f"{esc(TITLES.get(record.kind, ''))} — by "
+            f'<a href="../../../{urls.publisher(record.publisher)}">{esc(record.publisher)}</a>'
+            f", recorded {esc(record.recorded_at)}</p>"
         )
     ]
     parts.extend(effect_box(base, e) for e in ledger.effects.get(record.ref, ()))
@@ -239,6 +266,7 @@ def render_record(ledger: SiteLedger, record: UnverifiedRecord) -> PageSource:
         parts.append(section("Disclosures relying on it", _used_by(base, ledger, record), "used"))
     parts.append(section("Chain", _chain(base, ledger, record), "chain"))
     parts.append(section("Signatures", _signatures(record), "signatures"))
-    parts.append(section("Download and verify", _downloads(base, ledger, record), "downloads"))
-    parts.append(_verify_box(base, record))
-    return page(title(record), join(parts, "\n"))
+    downloads = _downloads(ledger, record, urls.page_of(record.seq, page_size))
+    parts.append(section("Download and verify", downloads, "downloads"))
+    parts.append(_verify_box(record))
+    return page(title(record), _trusted("\n".join(parts)))

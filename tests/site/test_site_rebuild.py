@@ -1,0 +1,47 @@
+"""Rebuilds reuse the record pages of the last build (ADR 0010): after one more record, only
+the pages whose inputs changed are written, and the site equals a full build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_builds import add_consent_with_receipt, build_site, site_project
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_rebuild_after_one_record_renders_only_what_changed(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    untouched = out / "r/northwind/3/index.html"
+    before = untouched.stat().st_ino, untouched.stat().st_mtime_ns
+    shard = out / "api/v1/images/meta.json"  # the new record is a consent: no new image
+    shard_before = shard.stat().st_ino, shard.stat().st_mtime_ns
+    last = max(int(p.name) for p in (out / "r/northwind").iterdir())
+    ref = add_consent_with_receipt(project)  # northwind/<last + 1>
+    build_site(project, out)
+    assert (untouched.stat().st_ino, untouched.stat().st_mtime_ns) == before  # reused
+    assert (shard.stat().st_ino, shard.stat().st_mtime_ns) == shard_before
+    assert (out / f"r/{ref}/index.html").is_file()
+    previous = (out / f"r/northwind/{last}/index.html").read_text()
+    assert f'href="../{last + 1}/"' in previous  # its "next" link was re-rendered
+    full = tmp_path / "full"  # another site_dir: the manifest does not apply, all rendered
+    build_site(project, full)
+    assert _tree(out) == _tree(full)
+
+
+def test_a_removed_site_dir_means_a_full_render(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    expected = _tree(out)
+    for page in (out / "r").rglob("index.html"):
+        page.write_text("stale")  # a tree the manifest does not describe any more...
+    (project / ".imageledger-cache/site/manifest.json").unlink()  # ...and no manifest
+    build_site(project, out)
+    assert _tree(out) == expected

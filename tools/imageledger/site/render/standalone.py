@@ -1,0 +1,93 @@
+"""Record pages and publisher list pages as complete, lean HTML documents (pure: data in,
+``(path, bytes)`` out).
+
+MkDocs never sees these pages (ADR 0010): the theme's template would add ~8 KB of chrome
+to every record, and MkDocs' per-page pipeline costs ~5 ms each. A record page is one
+string template around the renderers' escaped body: the CSP ``<meta>``, one stylesheet,
+one deferred module script (``verify.js``), a header linking home and the publisher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from imageledger.core.records import UnverifiedRecord
+from imageledger.site import urls
+from imageledger.site.model import SiteLedger
+from imageledger.site.render.html import PageSource, rel_url
+from imageledger.site.render.publisher import page_count, render_publisher_page
+from imageledger.site.render.record import render_record
+
+TEMPLATE_VERSION = 1
+"""Bump when a standalone page's markup changes (rebuilds re-render every cached page)."""
+STYLESHEET = "assets/css/page.css"
+SCRIPT = "assets/js/verify.js"
+
+_TEMPLATE = (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+    '<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+    '<meta name="referrer" content="no-referrer">'
+    "<title>{title} - {site}</title>"
+    '<link rel="icon" href="{root}assets/images/favicon.png">'
+    '<link rel="stylesheet" href="{root}{css}">'
+    '<script type="module" src="{root}{js}"></script></head>\n'
+    '<body><header class="il-top"><a href="{root}">{site}</a>{crumb}</header>\n'
+    "<main><article>\n<h1>{title}</h1>\n{body}\n</article></main></body></html>\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Shell:
+    """What every standalone page shares: the site's name and the CSP."""
+
+    site_name: str
+    csp: str
+
+    def __post_init__(self) -> None:
+        if any(c in self.csp for c in '"<>&'):
+            raise ValueError("the CSP goes into an attribute verbatim: no quotes or markup")
+
+    def document(self, url: str, source: PageSource, *, publisher: str | None) -> bytes:
+        """``source`` as the complete page at directory URL ``url``."""
+        root = rel_url(url, "")
+        crumb = (
+            f' / <a href="{rel_url(url, urls.publisher(publisher))}">{escape(publisher)}</a>'
+            if publisher is not None
+            else ""
+        )
+        return _TEMPLATE.format(
+            csp=self.csp,
+            title=escape(source.title),
+            site=escape(self.site_name),
+            root=root,
+            css=STYLESHEET,
+            js=SCRIPT,
+            crumb=crumb,
+            body=source.html(),
+        ).encode()
+
+
+def record_page(
+    shell: Shell, ledger: SiteLedger, record: UnverifiedRecord, *, page_size: int
+) -> bytes:
+    return shell.document(
+        urls.record(record.ref),
+        render_record(ledger, record, page_size=page_size),
+        publisher=record.publisher,
+    )
+
+
+def publisher_pages(
+    shell: Shell, ledger: SiteLedger, *, size: int, latest: int
+) -> Iterator[tuple[str, bytes]]:
+    """Pages 2… of every publisher's record list (page 1 is a MkDocs page: it carries the
+    profile and key history, and there is one per publisher)."""
+    for publisher in ledger.publishers.values():
+        for number in range(2, page_count(publisher, size) + 1):
+            url = urls.publisher(publisher.id, number)
+            source = render_publisher_page(ledger, publisher, number, size=size, latest=latest)
+            yield url, shell.document(url, source, publisher=publisher.id)

@@ -1,0 +1,265 @@
+"""Write the per-record part of the site straight to disk (adapter): every record's page,
+its canonical bytes and its proof, and the publishers' list pages 2…, outside MkDocs.
+
+One tight loop per worker; with more than one core the records are split into slices and
+rendered by forked processes (they inherit the ledger: nothing is pickled but a count).
+
+Rebuilds (ADR 0010): MkDocs empties ``site_dir`` before every build, so just before that the
+plugin moves the built ``r/`` tree aside (:func:`stash`, one rename) into
+``.imageledger-cache/site/``; afterwards :func:`write_records` moves it back and renders only
+the records whose page inputs changed, by comparing a key per record (its hash, whether it
+has a successor, what affects it, its proof, the template) with the manifest of the last
+build. Anything unexpected (no manifest, another ``site_dir``, a failed rename) means a full
+render: the cache can only save work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from imageledger.core.records import UnverifiedRecord
+from imageledger.errors import LedgerError
+from imageledger.site import urls
+from imageledger.site.build import _rendered
+from imageledger.site.model import SiteLedger
+from imageledger.site.render.standalone import TEMPLATE_VERSION, Shell, publisher_pages, record_page
+
+_MIN_PER_WORKER = 2000
+MANIFEST = "manifest.json"
+STASH = "r"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    ledger: SiteLedger
+    shell: Shell
+    out: Path
+    page_size: int
+    latest: int
+    proofs: bool
+    cache: Path | None = None
+    """``.imageledger-cache/site/`` of this repository, or None to render everything."""
+    records: tuple[UnverifiedRecord, ...] = ()
+
+
+_JOB: Job | None = None  # set before forking; read by the workers
+
+
+def _put(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _proofs(job: Job) -> Mapping[str, bytes]:
+    ledger = job.ledger
+    return ledger.log.proofs if ledger.log is not None and job.proofs else {}
+
+
+def _records(job: Job, start: int, stop: int) -> int:
+    ledger = job.ledger
+    proofs = _proofs(job)
+    out = str(job.out)
+    done = 0
+    for record in job.records[start:stop]:
+        ref = record.ref
+        folder = f"{out}/{urls.record(ref)}"
+        os.makedirs(folder, exist_ok=True)
+        page = _rendered(
+            urls.record(ref),
+            ref,
+            lambda record=record: record_page(  # type: ignore[misc]
+                job.shell, ledger, record, page_size=job.page_size
+            ),
+        ).content
+        assert isinstance(page, bytes)
+        _put(folder + "index.html", page)
+        _put(folder + "record.json", record.canonical)
+        proof = proofs.get(ref)
+        if proof is not None:
+            _put(folder + "proof.txt", proof)
+        elif os.path.exists(folder + "proof.txt"):
+            os.unlink(folder + "proof.txt")
+        done += 1
+    return done
+
+
+def _slice(bounds: tuple[int, int]) -> int | str:
+    """A worker's slice; a failure comes back as its diagnostics (exceptions with
+    locations do not cross process boundaries well)."""
+    assert _JOB is not None
+    try:
+        return _records(_JOB, *bounds)
+    except LedgerError as e:
+        return e.diagnostics()
+
+
+def page_keys(job: Job) -> dict[str, str]:
+    """Per record, a digest of everything its page, ``record.json`` and proof depend on."""
+    ledger = job.ledger
+    proofs = _proofs(job)
+    shared = f"{TEMPLATE_VERSION}|{job.shell.site_name}|{job.shell.csp}|{job.page_size}"
+    keys = {}
+    for publisher in ledger.publishers.values():
+        last = len(publisher.records)
+        for record in publisher.records:
+            ref = record.ref
+            effects = ledger.effects.get(ref, ())
+            parts = [
+                shared,
+                record.hash,
+                str(record.seq == last),
+                repr([(e.ref, e.kind, e.recorded_at, e.effective_at, e.reason) for e in effects]),
+            ]
+            if record.kind == "consent":
+                parts.append(repr((ledger.used_by.get(ref), ledger.used_by_count.get(ref))))
+            proof = proofs.get(ref)
+            if proof is not None:
+                parts.append(hashlib.sha256(proof).hexdigest())
+            digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=12)
+            keys[ref] = digest.hexdigest()
+    return keys
+
+
+STATIC_TREES = ("api/v1/images", "api/v1/hashes", "api/v1/receipts", "api/v1/publishers")
+"""Trees of generated files the plugin writes itself (not through MkDocs), reusing the last
+build's copy: only files whose bytes changed are rewritten."""
+STATIC_PREFIXES = tuple(f"{tree}/" for tree in STATIC_TREES)
+STATIC_MANIFEST = "static.json"
+
+
+def _stash_name(tree: str) -> str:
+    return "tree-" + tree.replace("/", "-")
+
+
+def stash(site_dir: Path, cache: Path) -> None:
+    """Move ``site_dir/r`` and the :data:`STATIC_TREES` aside before MkDocs empties
+    ``site_dir`` (when a manifest says the last build wrote them there); never fails the
+    build."""
+    for manifest_name, trees in ((MANIFEST, {"r": STASH}), (STATIC_MANIFEST, None)):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            manifest = json.loads((cache / manifest_name).read_text())
+            if manifest["site_dir"] != str(site_dir.resolve()):
+                continue
+            for tree, name in (trees or {t: _stash_name(t) for t in STATIC_TREES}).items():
+                if (cache / name).exists():
+                    shutil.rmtree(cache / name)
+                if (site_dir / tree).is_dir():
+                    os.replace(site_dir / tree, cache / name)
+
+
+def write_static(out: Path, files: list[tuple[str, bytes]], cache: Path | None) -> int:
+    """Write ``files`` (paths under :data:`STATIC_TREES`) into ``out``, reusing the stashed
+    trees of the last build: a file is rewritten only when its digest changed. Returns the
+    number of files written."""
+    digests = {path: hashlib.blake2b(data, digest_size=12).hexdigest() for path, data in files}
+    old: dict[str, str] = {}
+    if cache is not None:
+        try:
+            manifest = json.loads((cache / STATIC_MANIFEST).read_text())
+            (cache / STATIC_MANIFEST).unlink()  # until the trees are consistent again
+            if manifest["site_dir"] != str(out.resolve()):
+                raise ValueError("manifest of another build")
+            for tree in STATIC_TREES:
+                if (cache / _stash_name(tree)).is_dir():
+                    (out / tree).parent.mkdir(parents=True, exist_ok=True)
+                    if (out / tree).exists():
+                        raise ValueError(f"{tree} was written by someone else")
+                    os.replace(cache / _stash_name(tree), out / tree)
+            old = dict(manifest["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            old = {}  # start over: these trees hold only what this function writes
+            for tree in STATIC_TREES:
+                shutil.rmtree(cache / _stash_name(tree), ignore_errors=True)
+                shutil.rmtree(out / tree, ignore_errors=True)
+    for gone in old.keys() - digests.keys():
+        with contextlib.suppress(OSError):
+            (out / gone).unlink()
+    written = 0
+    made: set[str] = set()
+    for path, data in files:
+        if old.get(path) == digests[path]:
+            continue
+        folder = os.path.dirname(f"{out}/{path}")
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        _put(f"{out}/{path}", data)
+        written += 1
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.mkdir(parents=True, exist_ok=True)
+            manifest = {"site_dir": str(out.resolve()), "files": digests}
+            (cache / STATIC_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
+    return written
+
+
+def _restore(job: Job) -> dict[str, str]:
+    """The stashed tree back in ``out/r`` and its manifest's keys, or ``{}``."""
+    cache = job.cache
+    if cache is None or not (cache / STASH).is_dir():
+        return {}
+    try:
+        manifest = json.loads((cache / MANIFEST).read_text())
+        keys = manifest["keys"]
+        if manifest["site_dir"] != str(job.out.resolve()) or not isinstance(keys, dict):
+            raise ValueError("manifest of another build")
+        (cache / MANIFEST).unlink()  # until the tree is consistent again
+        if (job.out / "r").exists():
+            shutil.rmtree(job.out / "r")
+        os.replace(cache / STASH, job.out / "r")
+    except (OSError, ValueError, KeyError, TypeError):
+        shutil.rmtree(cache / STASH, ignore_errors=True)
+        return {}
+    return keys
+
+
+def write_records(job: Job, *, workers: int) -> int:
+    """Write every record's files (or, with a cache, those that changed) and the
+    publishers' list pages 2…; returns the number of record folders written.
+
+    Raises:
+        LedgerError: a record that cannot be rendered, located at its file.
+        RuntimeError: a worker's failure, with its diagnostics.
+    """
+    global _JOB
+    for url, data in publisher_pages(job.shell, job.ledger, size=job.page_size, latest=job.latest):
+        folder = job.out / url
+        folder.mkdir(parents=True, exist_ok=True)
+        _put(str(folder / "index.html"), data)
+    keys = page_keys(job)
+    old = _restore(job)
+    for gone in old.keys() - keys.keys():
+        shutil.rmtree(job.out / urls.record(gone), ignore_errors=True)
+    todo = tuple(r for r in job.ledger.records() if old.get(r.ref) != keys[r.ref])
+    job = replace(job, records=todo)
+    total = len(todo)
+    workers = max(1, min(workers, total // _MIN_PER_WORKER))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        done = _records(job, 0, total)
+    else:
+        step = -(-total // (workers * 4))
+        bounds = [(i, min(total, i + step)) for i in range(0, total, step)]
+        _JOB = job
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = pool.map(_slice, bounds, chunksize=1)
+        finally:
+            _JOB = None
+        failures = [r for r in results if isinstance(r, str)]
+        if failures:
+            raise RuntimeError(failures[0])
+        done = sum(r for r in results if isinstance(r, int))
+    if job.cache is not None:
+        with contextlib.suppress(OSError):
+            job.cache.mkdir(parents=True, exist_ok=True)
+            manifest = {"site_dir": str(job.out.resolve()), "keys": keys}
+            (job.cache / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
+    return done
