@@ -338,3 +338,19 @@ def test_receipt_round_trip_in_the_browser(
         page.locator("#il-find").screenshot(path=str(SCREENSHOTS / "receipt-withdrawn.png"))
     findings = _audit_json(after)["findings"]
     assert any(f["code"] == "consent-withdrawn" and f["refs"][0] == use for f in findings)
+
+
+def test_record_pages_show_what_the_audit_says_about_them(demo_site: Path) -> None:
+    from imageledger.demo import violations
+
+    for code, ref in violations.EXPECTED:
+        if "/" not in ref:
+            continue  # publisher-wide findings live on the audit page
+        publisher, seq = ref.split("/")
+        page = (demo_site / f"r/{publisher}/{seq}/index.html").read_text()
+        assert 'id="compliance"' in page, ref
+        assert f"<code>{code}</code>" in page, ref
+    lawful = (demo_site / "r/northwind/6/index.html").read_text()
+    assert "<code>consent-withdrawn-earlier-use</code>" in lawful
+    clean = (demo_site / "r/harbourlight/3/index.html").read_text()
+    assert 'id="compliance"' not in clean

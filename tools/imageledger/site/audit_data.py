@@ -197,15 +197,40 @@ def status_shards(result: SiteAudit) -> dict[str, bytes]:
     return files
 
 
-def generated(ledger: SiteLedger, policy: Policy, *, site_url: str) -> Iterator[Generated]:
+def generated(
+    ledger: SiteLedger, policy: Policy, *, site_url: str, result: SiteAudit | None = None
+) -> Iterator[Generated]:
     """The audit page, ``audit.json`` and the consent-status shards."""
-    result = run_audit(ledger, policy)
+    result = result or run_audit(ledger, policy)
     yield Generated(PAGE, render_audit(ledger, result))
     yield Generated(JSON, audit_json(ledger, result, site_url))
     for path, data in status_shards(result).items():
         yield Generated(f"{STATUS}/{path}", data)
 
 
-def site_files(repo: Path, ledger: SiteLedger, *, site_url: str) -> Iterator[Generated]:
+def site_audit(repo: Path, ledger: SiteLedger) -> SiteAudit:
+    """The audit under the policy in ``repo``'s ``ledger.yaml`` (once per build)."""
+    return run_audit(ledger, read_policy(repo))
+
+
+def site_files(
+    repo: Path, ledger: SiteLedger, *, site_url: str, result: SiteAudit | None = None
+) -> Iterator[Generated]:
     """:func:`generated` under the policy in ``repo``'s ``ledger.yaml`` (the plugin's hook)."""
-    yield from generated(ledger, read_policy(repo), site_url=site_url)
+    result = result or site_audit(repo, ledger)
+    yield from generated(ledger, result.policy, site_url=site_url, result=result)
+
+
+RecordFindings = Mapping[str, tuple[tuple[str, str, str], ...]]
+"""ref -> ``(severity, code, message)`` of the findings about that record."""
+
+
+def record_findings(result: SiteAudit) -> RecordFindings:
+    """What the audit says about each record (the record it is about is its first ref)."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for finding in result.report:
+        if finding.refs:
+            out.setdefault(finding.refs[0], []).append(
+                (str(finding.severity), finding.code, finding.message)
+            )
+    return {ref: tuple(items) for ref, items in out.items()}

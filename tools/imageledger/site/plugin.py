@@ -60,6 +60,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
     def __init__(self) -> None:
         self.repo = Path()
         self.ledger: SiteLedger | None = None
+        self.audit: audit_data.SiteAudit | None = None
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.bodies: dict[str, str] = {}
         self.static: list[tuple[str, bytes]] = []
@@ -135,7 +136,14 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
                 add(File.generated(config, item.path, content=content))
         # --- compliance audit (issue 7): /audit/, api/v1/audit.json, consent-status shards
         site = options.site_url
-        for item in _guarded(audit_data.site_files(self.repo, self.ledger, site_url=site)):
+        try:
+            self.audit = audit_data.site_audit(self.repo, self.ledger)
+        except LedgerError as e:
+            raise PluginError(f"imageledger: {e.diagnostics()}") from e
+        files_of_audit = audit_data.site_files(
+            self.repo, self.ledger, site_url=site, result=self.audit
+        )
+        for item in _guarded(files_of_audit):
             content = item.content
             if isinstance(content, PageSource):
                 self.bodies[item.path] = content.html()
@@ -171,6 +179,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
             latest=self.config.latest,
             proofs=self.config.log,
             cache=self._cache(),
+            findings=audit_data.record_findings(self.audit) if self.audit else {},
         )
         try:
             write.write_static(Path(config.site_dir), self.static, self._cache())

@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from imageledger.core.records import UnverifiedRecord
@@ -48,6 +48,8 @@ class Job:
     cache: Path | None = None
     """``.imageledger-cache/site/`` of this repository, or None to render everything."""
     records: tuple[UnverifiedRecord, ...] = ()
+    findings: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    """What the compliance audit says about each record, shown on its page."""
 
 
 _JOB: Job | None = None  # set before forking; read by the workers
@@ -76,7 +78,11 @@ def _records(job: Job, start: int, stop: int) -> int:
             urls.record(ref),
             ref,
             lambda record=record: record_page(  # type: ignore[misc]
-                job.shell, ledger, record, page_size=job.page_size
+                job.shell,
+                ledger,
+                record,
+                page_size=job.page_size,
+                findings=job.findings.get(record.ref, ()),
             ),
         ).content
         assert isinstance(page, bytes)
@@ -120,6 +126,8 @@ def page_keys(job: Job) -> dict[str, str]:
             ]
             if record.kind == "consent":
                 parts.append(repr((ledger.used_by.get(ref), ledger.used_by_count.get(ref))))
+            if ref in job.findings:
+                parts.append(repr(job.findings[ref]))
             proof = proofs.get(ref)
             if proof is not None:
                 parts.append(hashlib.sha256(proof).hexdigest())

@@ -246,10 +246,32 @@ def _verify_box(record: UnverifiedRecord) -> Markup:
     )
 
 
+def _findings(base: str, findings: tuple[tuple[str, str, str], ...]) -> Markup:
+    items = "".join(
+        f'<li class="il-finding il-{esc(severity)}"><strong>{esc(severity)}</strong> '
+        f"<code>{esc(code)}</code> {esc(message)}</li>"
+        for severity, code, message in findings
+    )
+    return _trusted(
+        f'<ul class="il-findings">{items}</ul>'
+        f'<p>How each rule is applied: <a href="{base_root(base)}audit/">compliance audit</a>.</p>'
+    )
+
+
+def base_root(base: str) -> str:
+    """The relative path from a page at ``base`` back to the site root."""
+    return "../" * base.rstrip("/").count("/") + ("../" if base.rstrip("/") else "")
+
+
 def render_record(
-    ledger: SiteLedger, record: UnverifiedRecord, *, page_size: int = 50
+    ledger: SiteLedger,
+    record: UnverifiedRecord,
+    *,
+    page_size: int = 50,
+    findings: tuple[tuple[str, str, str], ...] = (),
 ) -> PageSource:
-    """``record``'s page (``page_size``: of the publisher's API pages, for the link)."""
+    """``record``'s page (``page_size``: of the publisher's API pages, for the link;
+    ``findings``: what the compliance audit says about it, shown prominently)."""
     base = urls.record(record.ref)
     kind = KIND_NAMES.get(record.kind, record.kind)
     parts = [
@@ -261,6 +283,8 @@ def render_record(
         )
     ]
     parts.extend(effect_box(base, e) for e in ledger.effects.get(record.ref, ()))
+    if findings:
+        parts.append(section("Compliance", _findings(base, findings), "compliance"))
     parts.append(section("Fields", fields_table(base, record.data), "fields"))
     if record.kind == "consent":
         parts.append(section("Disclosures relying on it", _used_by(base, ledger, record), "used"))

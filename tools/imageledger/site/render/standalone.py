@@ -72,11 +72,16 @@ class Shell:
 
 
 def record_page(
-    shell: Shell, ledger: SiteLedger, record: UnverifiedRecord, *, page_size: int
+    shell: Shell,
+    ledger: SiteLedger,
+    record: UnverifiedRecord,
+    *,
+    page_size: int,
+    findings: tuple[tuple[str, str, str], ...] = (),
 ) -> bytes:
     return shell.document(
         urls.record(record.ref),
-        render_record(ledger, record, page_size=page_size),
+        render_record(ledger, record, page_size=page_size, findings=findings),
         publisher=record.publisher,
     )
 
