@@ -354,3 +354,12 @@ def test_record_pages_show_what_the_audit_says_about_them(demo_site: Path) -> No
     assert "<code>consent-withdrawn-earlier-use</code>" in lawful
     clean = (demo_site / "r/harbourlight/3/index.html").read_text()
     assert 'id="compliance"' not in clean
+
+
+def test_publisher_pages_summarise_compliance(demo_site: Path) -> None:
+    rule_breaker = (demo_site / "p/lumenpeak/index.html").read_text()
+    assert 'id="compliance"' in rule_breaker
+    assert "11 error, 3 warning, 1 info" in rule_breaker
+    assert "audit/#p-lumenpeak" in rule_breaker
+    clean = (demo_site / "p/harbourlight/index.html").read_text()
+    assert "0 error, 0 warning, 0 info" in clean

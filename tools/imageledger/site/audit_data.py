@@ -221,6 +221,14 @@ def site_files(
     yield from generated(ledger, result.policy, site_url=site_url, result=result)
 
 
+def publisher_summaries(result: SiteAudit) -> dict[str, dict[str, int]]:
+    """Per publisher, how many findings of each severity the audit reports."""
+    return {
+        pid: dict(Counter(str(f.severity) for f in found))
+        for pid, found in result.by_publisher().items()
+    }
+
+
 RecordFindings = Mapping[str, tuple[tuple[str, str, str], ...]]
 """ref -> ``(severity, code, message)`` of the findings about that record."""
 

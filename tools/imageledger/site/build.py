@@ -3,7 +3,7 @@ contents out). The plugin hands these to MkDocs; another generator could write t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import click
@@ -97,7 +97,13 @@ def _rendered(path: str, ref: str, make: Callable[[], str | bytes | PageSource])
         ) from e
 
 
-def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[Generated]:
+def pages(
+    ledger: SiteLedger,
+    options: Options,
+    cli: click.Command,
+    *,
+    compliance: Mapping[str, Mapping[str, int]] | None = None,
+) -> Iterator[Generated]:
     """Markdown sources: the generated references, the publisher list and each publisher's
     first page. Record pages and later list pages are standalone documents
     (:mod:`imageledger.site.render.standalone`), written outside MkDocs (ADR 0010)."""
@@ -108,7 +114,12 @@ def pages(ledger: SiteLedger, options: Options, cli: click.Command) -> Iterator[
         yield Generated(
             urls.markdown_path(urls.publisher(publisher.id)),
             render_publisher_page(
-                ledger, publisher, 1, size=options.page_size, latest=options.latest
+                ledger,
+                publisher,
+                1,
+                size=options.page_size,
+                latest=options.latest,
+                compliance=None if compliance is None else compliance.get(publisher.id, {}),
             ),
             publisher.id,
         )

@@ -118,7 +118,12 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         stamp = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
         add: Callable[[File], None] = files.append
         self.bodies.clear()
-        for item in _guarded(build.pages(self.ledger, options, cli)):
+        try:
+            self.audit = audit_data.site_audit(self.repo, self.ledger)
+        except LedgerError as e:
+            raise PluginError(f"imageledger: {e.diagnostics()}") from e
+        compliance = audit_data.publisher_summaries(self.audit)
+        for item in _guarded(build.pages(self.ledger, options, cli, compliance=compliance)):
             level = InclusionLevel.UNDEFINED if item.path in IN_NAV else InclusionLevel.NOT_IN_NAV
             content = item.content
             if isinstance(content, PageSource):
@@ -136,10 +141,6 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
                 add(File.generated(config, item.path, content=content))
         # --- compliance audit (issue 7): /audit/, api/v1/audit.json, consent-status shards
         site = options.site_url
-        try:
-            self.audit = audit_data.site_audit(self.repo, self.ledger)
-        except LedgerError as e:
-            raise PluginError(f"imageledger: {e.diagnostics()}") from e
         files_of_audit = audit_data.site_files(
             self.repo, self.ledger, site_url=site, result=self.audit
         )

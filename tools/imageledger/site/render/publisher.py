@@ -6,7 +6,7 @@ changes once written, and no page grows with the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -141,10 +141,26 @@ def _feeds(base: str, pid: str) -> Markup:
     )
 
 
+def _compliance(base: str, publisher: str, counts: Mapping[str, int]) -> Markup:
+    summary = ", ".join(f"{counts.get(level, 0)} {level}" for level in ("error", "warning", "info"))
+    audit = rel_url(base, "audit/")
+    return _trusted(
+        f"<p>Compliance audit: {text(summary)} — "
+        f'<a href="{esc(audit)}#p-{esc(publisher)}">findings and audit attestations</a>.</p>'
+    )
+
+
 def render_publisher_page(
-    ledger: SiteLedger, publisher: Publisher, number: int, *, size: int, latest: int
+    ledger: SiteLedger,
+    publisher: Publisher,
+    number: int,
+    *,
+    size: int,
+    latest: int,
+    compliance: Mapping[str, int] | None = None,
 ) -> PageSource:
-    """Page ``number`` (from 1) of ``publisher``: page 1 carries the profile and keys."""
+    """Page ``number`` (from 1) of ``publisher``: page 1 carries the profile and keys (and,
+    given ``compliance`` counts by severity, the audit summary)."""
     base = urls.publisher(publisher.id, number)
     total = page_count(publisher, size)
     records = page_records(publisher, number, size)
@@ -152,6 +168,10 @@ def render_publisher_page(
     if number == 1:
         parts.append(section("Profile", _profile(publisher), "profile"))
         parts.append(section("Keys", _keys(base, publisher), "keys"))
+        if compliance is not None:
+            parts.append(
+                section("Compliance", _compliance(base, publisher.id, compliance), "compliance")
+            )
         newest = ledger.latest(latest, publisher=publisher.id)
         if newest:
             parts.append(section("Latest records", records_table(base, ledger, newest), "latest"))
