@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from site_builds import add_consent_with_receipt, build_site, site_project
 
 
@@ -45,3 +46,52 @@ def test_a_removed_site_dir_means_a_full_render(tmp_path: Path) -> None:
     (project / ".imageledger-cache/site/manifest.json").unlink()  # ...and no manifest
     build_site(project, out)
     assert _tree(out) == expected
+
+
+def _page_size(project: Path, size: int) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text()
+    assert "  - imageledger " in text
+    config.write_text(
+        text.replace("  - imageledger ", f"  - imageledger: {{page_size: {size}}} ", 1)
+    )
+
+
+def test_rebuild_keeps_list_pages_and_export_parts_that_did_not_change(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    count = len(list((project / "ledger/publishers/northwind/records").iterdir()))
+    size = next(s for s in range(3, count) if count % s)  # one more record: no new page
+    _page_size(project, size)
+    out = tmp_path / "out"
+    build_site(project, out)
+    kept = out / "p/northwind/2/index.html"
+    before = kept.stat().st_ino, kept.stat().st_mtime_ns
+    last_page = out / f"p/northwind/{-(-count // size)}/index.html"
+    other = out / "api/v1/publishers/emberforge/records/1.json"
+    other_before = other.stat().st_ino, other.stat().st_mtime_ns
+    ref = add_consent_with_receipt(project)
+    build_site(project, out)
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == before  # not rendered again
+    assert (other.stat().st_ino, other.stat().st_mtime_ns) == other_before
+    assert ref.encode() in last_page.read_bytes()  # the last page now lists it
+    members = list((project / ".imageledger-cache/site/export").glob("*.gz"))
+    assert len(members) == len(list((project / "ledger/publishers").iterdir()))
+    full = tmp_path / "full"
+    build_site(project, full)
+    assert _tree(out) == _tree(full)
+
+
+def test_rebuild_reads_a_record_edited_in_place(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    path = project / "ledger/publishers/emberforge/records/000002.yaml"
+    text = path.read_text()
+    assert "\ndescription: " in text
+    path.write_text(text.replace("\ndescription: ", "\ndescription: Edited in place. ", 1))
+    # The snapshot of emberforge no longer matches its files: the file is read again, and
+    # the build refuses a record that differs from its logged entry.
+    with pytest.raises(AssertionError, match=r"000002.yaml.*log-entry-changed"):
+        build_site(project, out)

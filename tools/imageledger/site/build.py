@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import click
 
 from imageledger.errors import LedgerError, Location, RecordError
 from imageledger.imaging import site_index
 from imageledger.imaging.pdq import parse_pdq_hex
-from imageledger.site import urls
-from imageledger.site.model import SiteLedger
+from imageledger.site import inputs, urls
+from imageledger.site.model import Publisher, SiteLedger
 from imageledger.site.render import api, feeds, reference
 from imageledger.site.render.html import PageSource
-from imageledger.site.render.publisher import page_count, render_publisher_page, render_publishers
+from imageledger.site.render.publisher import (
+    page_count,
+    page_records,
+    render_publisher_page,
+    render_publishers,
+)
 from imageledger.storage.layout import record_filename
 
 CSP_META = (
@@ -73,8 +79,16 @@ class Generated:
     it comes from, for error messages."""
 
     path: str
-    content: str | bytes | PageSource
+    content: str | bytes | PageSource | Callable[[], bytes]
     ref: str | None = None
+    key: str | None = None
+    """What ``content`` depends on (:mod:`imageledger.site.inputs`), when that is cheaper to
+    know than the content: a rebuild that finds this path written under this key by the last
+    build keeps the file and never calls ``content``."""
+
+    def materialize(self) -> str | bytes | PageSource:
+        """The content, rendered now if it was deferred."""
+        return self.content() if callable(self.content) else self.content
 
 
 def record_file(ref: str) -> str:
@@ -125,8 +139,15 @@ def pages(
         )
 
 
-def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generated]:
-    """Static files: the JSON API, feeds, indexes, the export. Each record's canonical bytes
+def files(
+    ledger: SiteLedger,
+    options: Options,
+    *,
+    now: str,
+    member: Callable[[Publisher], bytes] = api.export_member,
+) -> Iterator[Generated]:
+    """Static files: the JSON API, feeds, indexes, the export (``member`` makes one
+    publisher's gzip member of it; a caller may remember them). Each record's canonical bytes
     and proof are written beside its page by :mod:`imageledger.site.write`."""
     site = options.site_url
     yield Generated("_headers", HEADERS)
@@ -149,11 +170,16 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
         yield Generated(
             urls.api_publisher(pid), api.publisher_json(publisher, site, options.page_size), pid
         )
-        for number in range(1, page_count(publisher, options.page_size) + 1):
+        size = options.page_size
+        total = page_count(publisher, size)
+        for number in range(1, total + 1):
             yield Generated(
                 urls.api_publisher_page(pid, number),
-                api.publisher_page_json(ledger, publisher, number, site, options.page_size),
+                partial(api.publisher_page_json, ledger, publisher, number, site, size),
                 pid,
+                inputs.records_key(
+                    ledger, page_records(publisher, number, size), "api", site, size, number, total
+                ),
             )
         newest = ledger.latest(n, publisher=pid)
         for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
@@ -175,4 +201,10 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
     for path, data in api.receipt_index(ledger).items():
         yield Generated(f"{urls.API}/receipts/{path}", data)
     if options.export:
-        yield Generated(urls.EXPORT, api.export_jsonl_gz(ledger))
+        parts = tuple(
+            inputs.hashes_key([p.registration, *p.records], "export", p.id)
+            for p in ledger.publishers.values()
+        )
+        yield Generated(
+            urls.EXPORT, partial(api.export_jsonl_gz, ledger, member), None, inputs.digest(parts)
+        )

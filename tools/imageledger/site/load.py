@@ -24,6 +24,7 @@ from imageledger.log.proof import make_tlog_proof
 from imageledger.log.publish import _signed_checkpoint
 from imageledger.log.store import iter_order, load_state
 from imageledger.log.witness import collect_cosignatures, witness_policy
+from imageledger.site import snapshot
 from imageledger.site.model import LogStatus, Publisher, SiteLedger
 from imageledger.storage.cache import ResultCache
 from imageledger.storage.files import read_bounded
@@ -96,7 +97,9 @@ def read_ledger(
     repo: Path, *, workers: int = 1, log: bool = True, use_cache: bool = False
 ) -> SiteLedger:
     """Every publisher and record under ``repo/ledger``, and the log when there is one.
-    ``use_cache``: keep parsed records in ``.imageledger-cache/`` (:func:`site_cache_path`).
+    ``use_cache``: keep parsed records in ``.imageledger-cache/`` (:func:`site_cache_path`),
+    and a snapshot per publisher (:mod:`imageledger.site.snapshot`) so that publishers whose
+    files did not change are not read at all.
 
     Raises:
         LedgerError: the first unreadable or malformed file, located at its path.
@@ -105,10 +108,21 @@ def read_ledger(
     config = load_config(layout)
     publishers = []
     jobs: list[Job] = []
+    snapshots = snapshot.snapshot_dir(repo) if use_cache else None
+    fresh: dict[str, str] = {}  # publisher -> fingerprint, for those read from their files
+    known: list[UnverifiedRecord] = []
     for pid in layout.publisher_ids():
         path = layout.registration_path(pid)
         publishers.append(Publisher(_read([(str(path), layout.rel(path), pid, 0)])[0][0]))
-        jobs.extend(_jobs(layout, pid))
+        mine = _jobs(layout, pid)
+        if snapshots is not None:
+            fp = snapshot.fingerprint([str(path), *(job[0] for job in mine)])
+            cached = snapshot.load(snapshots, pid, fp)
+            if cached is not None and len(cached) == len(mine):
+                known.extend(cached)
+                continue
+            fresh[pid] = fp
+        jobs.extend(mine)
     cache = str(site_cache_path(repo)) if use_cache else None
     puts: Puts = []
     if workers <= 1 or len(jobs) < 2 * _CHUNK:
@@ -125,8 +139,11 @@ def read_ledger(
         store.put_many(puts)
         store.close()
     by_id = {p.id: p for p in publishers}
-    for record in records:
+    for record in known + records:
         by_id[record.publisher].records.append(record)
+    if snapshots is not None:
+        for pid, fp in fresh.items():
+            snapshot.save(snapshots, pid, fp, by_id[pid].records)
     status = read_log(layout, by_id) if log else None
     trust = {
         "operator_keys": [format_verifier_key(k) for k in config.operator_keys.values()],

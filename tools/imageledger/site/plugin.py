@@ -63,7 +63,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         self.audit: audit_data.SiteAudit | None = None
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.bodies: dict[str, str] = {}
-        self.static: list[tuple[str, bytes]] = []
+        self.static: list[build.Generated] = []
         self.serving = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -125,27 +125,25 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         compliance = audit_data.publisher_summaries(self.audit)
         for item in _guarded(build.pages(self.ledger, options, cli, compliance=compliance)):
             level = InclusionLevel.UNDEFINED if item.path in IN_NAV else InclusionLevel.NOT_IN_NAV
-            content = item.content
+            content = item.materialize()
             if isinstance(content, PageSource):
                 self.bodies[item.path] = content.html()
                 content = content.front_matter() + BODY_MARKER
             add(File.generated(config, item.path, content=content, inclusion=level))
         self.static.clear()
-        for item in _guarded(build.files(self.ledger, options, now=stamp)):
-            content = _plain(item.content)
+        members = write.ExportMembers(self._cache())
+        for item in _guarded(build.files(self.ledger, options, now=stamp, member=members)):
             if item.path.startswith(write.STATIC_PREFIXES):  # written in on_post_build
-                self.static.append(
-                    (item.path, content.encode() if isinstance(content, str) else content)
-                )
+                self.static.append(item)
             else:
-                add(File.generated(config, item.path, content=content))
+                add(File.generated(config, item.path, content=_plain(item.materialize())))
         # --- compliance audit (issue 7): /audit/, api/v1/audit.json, consent-status shards
         site = options.site_url
         files_of_audit = audit_data.site_files(
             self.repo, self.ledger, site_url=site, result=self.audit
         )
         for item in _guarded(files_of_audit):
-            content = item.content
+            content = item.materialize()
             if isinstance(content, PageSource):
                 self.bodies[item.path] = content.html()
                 content = content.front_matter() + BODY_MARKER

@@ -21,16 +21,26 @@ import json
 import multiprocessing
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError
-from imageledger.site import urls
-from imageledger.site.build import _rendered
-from imageledger.site.model import SiteLedger
-from imageledger.site.render.standalone import TEMPLATE_VERSION, Shell, publisher_pages, record_page
+from imageledger.site import inputs, urls
+from imageledger.site.build import Generated, _rendered
+from imageledger.site.model import Publisher, SiteLedger
+from imageledger.site.render.api import export_member
+from imageledger.site.render.html import PageSource
+from imageledger.site.render.publisher import page_count, page_records
+from imageledger.site.render.standalone import (
+    TEMPLATE_VERSION,
+    Shell,
+    publisher_page,
+    record_page,
+)
+from imageledger.storage.files import write_atomic
 
 _MIN_PER_WORKER = 2000
 MANIFEST = "manifest.json"
@@ -136,9 +146,15 @@ def page_keys(job: Job) -> dict[str, str]:
     return keys
 
 
-STATIC_TREES = ("api/v1/images", "api/v1/hashes", "api/v1/receipts", "api/v1/publishers")
+STATIC_TREES = (
+    "api/v1/images",
+    "api/v1/hashes",
+    "api/v1/receipts",
+    "api/v1/publishers",
+    "export",
+)
 """Trees of generated files the plugin writes itself (not through MkDocs), reusing the last
-build's copy: only files whose bytes changed are rewritten."""
+build's copy: only files whose key or bytes changed are rewritten."""
 STATIC_PREFIXES = tuple(f"{tree}/" for tree in STATIC_TREES)
 STATIC_MANIFEST = "static.json"
 
@@ -148,26 +164,44 @@ def _stash_name(tree: str) -> str:
 
 
 def stash(site_dir: Path, cache: Path) -> None:
-    """Move ``site_dir/r`` and the :data:`STATIC_TREES` aside before MkDocs empties
-    ``site_dir`` (when a manifest says the last build wrote them there); never fails the
-    build."""
-    for manifest_name, trees in ((MANIFEST, {"r": STASH}), (STATIC_MANIFEST, None)):
+    """Move ``site_dir/r``, the list pages and the :data:`STATIC_TREES` aside before MkDocs
+    empties ``site_dir`` (when a manifest says the last build wrote them there); never fails
+    the build."""
+    for manifest_name, trees in ((MANIFEST, None), (STATIC_MANIFEST, STATIC_TREES)):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             manifest = json.loads((cache / manifest_name).read_text())
             if manifest["site_dir"] != str(site_dir.resolve()):
                 continue
-            for tree, name in (trees or {t: _stash_name(t) for t in STATIC_TREES}).items():
+            moves = (
+                {t: _stash_name(t) for t in trees}
+                if trees is not None
+                else {"r": STASH} | {page: _list_stash(page) for page in manifest["lists"]}
+            )
+            for tree, name in moves.items():
                 if (cache / name).exists():
                     shutil.rmtree(cache / name)
                 if (site_dir / tree).is_dir():
+                    os.makedirs((cache / name).parent, exist_ok=True)
                     os.replace(site_dir / tree, cache / name)
 
 
-def write_static(out: Path, files: list[tuple[str, bytes]], cache: Path | None) -> int:
-    """Write ``files`` (paths under :data:`STATIC_TREES`) into ``out``, reusing the stashed
-    trees of the last build: a file is rewritten only when its digest changed. Returns the
-    number of files written."""
-    digests = {path: hashlib.blake2b(data, digest_size=12).hexdigest() for path, data in files}
+def _keyed(item: Generated) -> tuple[str, Callable[[], bytes] | bytes]:
+    """``item``'s manifest entry (its key, or the digest of its bytes) and its content."""
+    content = item.content
+    if item.key is not None and callable(content):
+        return "k:" + item.key, content
+    data = item.materialize()
+    data = data.markdown() if isinstance(data, PageSource) else data
+    data = data.encode() if isinstance(data, str) else data
+    return "d:" + hashlib.blake2b(data, digest_size=12).hexdigest(), data
+
+
+def write_static(out: Path, items: Sequence[Generated], cache: Path | None) -> int:
+    """Write ``items`` (paths under :data:`STATIC_TREES`) into ``out``, reusing the stashed
+    trees of the last build: a file is rewritten only when its key (or, for an item without
+    one, the digest of its bytes) changed, and a keyed item unchanged is never rendered.
+    Returns the number of files written."""
+    entries = {item.path: _keyed(item) for item in items}
     old: dict[str, str] = {}
     if cache is not None:
         try:
@@ -187,36 +221,101 @@ def write_static(out: Path, files: list[tuple[str, bytes]], cache: Path | None) 
             for tree in STATIC_TREES:
                 shutil.rmtree(cache / _stash_name(tree), ignore_errors=True)
                 shutil.rmtree(out / tree, ignore_errors=True)
-    for gone in old.keys() - digests.keys():
+    for gone in old.keys() - entries.keys():
         with contextlib.suppress(OSError):
             (out / gone).unlink()
     written = 0
     made: set[str] = set()
-    for path, data in files:
-        if old.get(path) == digests[path]:
+    for path, (key, content) in entries.items():
+        if old.get(path) == key and os.path.isfile(f"{out}/{path}"):
             continue
         folder = os.path.dirname(f"{out}/{path}")
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
-        _put(f"{out}/{path}", data)
+        _put(f"{out}/{path}", content() if callable(content) else content)
         written += 1
     if cache is not None:
         with contextlib.suppress(OSError):
             cache.mkdir(parents=True, exist_ok=True)
-            manifest = {"site_dir": str(out.resolve()), "files": digests}
+            files = {path: key for path, (key, _) in entries.items()}
+            manifest = {"site_dir": str(out.resolve()), "files": files}
             (cache / STATIC_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
     return written
 
 
-def _restore(job: Job) -> dict[str, str]:
-    """The stashed tree back in ``out/r`` and its manifest's keys, or ``{}``."""
+class ExportMembers:
+    """The export's per-publisher gzip members, remembered in ``cache/export/`` under the
+    digest of the publisher's record hashes: a rebuild compresses only publishers that
+    changed."""
+
+    def __init__(self, cache: Path | None) -> None:
+        self.folder = None if cache is None else cache / "export"
+
+    def __call__(self, publisher: Publisher) -> bytes:
+        if self.folder is None:
+            return export_member(publisher)
+        key = inputs.hashes_key([publisher.registration, *publisher.records], "export")
+        path = self.folder / f"{publisher.id}.{key}.gz"
+        with contextlib.suppress(OSError):
+            return path.read_bytes()
+        data = export_member(publisher)
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for stale in self.folder.glob(f"{publisher.id}.*.gz"):
+                stale.unlink()
+            write_atomic(path, data)
+        return data
+
+
+def _list_stash(url: str) -> str:
+    return "lists/" + url.strip("/")
+
+
+def _list_pages(job: Job) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """Pages 2… of every publisher's record list: URL -> (key, render)."""
+    ledger, size, shell = job.ledger, job.page_size, job.shell
+    shared = (TEMPLATE_VERSION, shell.site_name, shell.csp, size, job.latest)
+    pages: dict[str, tuple[str, Callable[[], bytes]]] = {}
+    for publisher in ledger.publishers.values():
+        total = page_count(publisher, size)
+        for number in range(2, total + 1):
+            records = page_records(publisher, number, size)
+            pages[urls.publisher(publisher.id, number)] = (
+                inputs.records_key(ledger, records, "list", shared, number, total),
+                partial(publisher_page, shell, ledger, publisher, number, size, job.latest),
+            )
+    return pages
+
+
+def _write_lists(job: Job, old: Mapping[str, str]) -> dict[str, str]:
+    """Write the list pages whose key changed; move the others back from the stash."""
+    cache = job.cache
+    keys = {}
+    for url, (key, render) in _list_pages(job).items():
+        keys[url] = key
+        folder = job.out / url
+        stashed = None if cache is None else cache / _list_stash(url)
+        if stashed is not None and old.get(url) == key and stashed.is_dir():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):
+                os.replace(stashed, folder)
+                continue
+        folder.mkdir(parents=True, exist_ok=True)
+        _put(str(folder / "index.html"), render())
+    if cache is not None:
+        shutil.rmtree(cache / "lists", ignore_errors=True)
+    return keys
+
+
+def _restore(job: Job) -> tuple[dict[str, str], dict[str, str]]:
+    """The stashed tree back in ``out/r`` and its manifest's page and list keys, or ``{}``."""
     cache = job.cache
     if cache is None or not (cache / STASH).is_dir():
-        return {}
+        return {}, {}
     try:
         manifest = json.loads((cache / MANIFEST).read_text())
-        keys = manifest["keys"]
+        keys, lists = manifest["keys"], manifest["lists"]
         if manifest["site_dir"] != str(job.out.resolve()) or not isinstance(keys, dict):
             raise ValueError("manifest of another build")
         (cache / MANIFEST).unlink()  # until the tree is consistent again
@@ -225,8 +324,8 @@ def _restore(job: Job) -> dict[str, str]:
         os.replace(cache / STASH, job.out / "r")
     except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(cache / STASH, ignore_errors=True)
-        return {}
-    return keys
+        return {}, {}
+    return keys, lists
 
 
 def write_records(job: Job, *, workers: int) -> int:
@@ -238,12 +337,9 @@ def write_records(job: Job, *, workers: int) -> int:
         RuntimeError: a worker's failure, with its diagnostics.
     """
     global _JOB
-    for url, data in publisher_pages(job.shell, job.ledger, size=job.page_size, latest=job.latest):
-        folder = job.out / url
-        folder.mkdir(parents=True, exist_ok=True)
-        _put(str(folder / "index.html"), data)
     keys = page_keys(job)
-    old = _restore(job)
+    old, old_lists = _restore(job)
+    lists = _write_lists(job, old_lists)
     for gone in old.keys() - keys.keys():
         shutil.rmtree(job.out / urls.record(gone), ignore_errors=True)
     todo = tuple(r for r in job.ledger.records() if old.get(r.ref) != keys[r.ref])
@@ -268,6 +364,6 @@ def write_records(job: Job, *, workers: int) -> int:
     if job.cache is not None:
         with contextlib.suppress(OSError):
             job.cache.mkdir(parents=True, exist_ok=True)
-            manifest = {"site_dir": str(job.out.resolve()), "keys": keys}
+            manifest = {"site_dir": str(job.out.resolve()), "keys": keys, "lists": lists}
             (job.cache / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
     return done

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from imageledger.core.records import UnverifiedRecord
@@ -191,13 +191,21 @@ def _compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def export_jsonl_gz(ledger: SiteLedger) -> bytes:
-    """Every registration and record, one canonical JSON document per line, gzipped
-    deterministically (mtime 0, no file name), in publisher then seq order."""
+def export_member(publisher: Publisher) -> bytes:
+    """One publisher's part of the export: its registration and records, one canonical JSON
+    document per line, as one deterministic gzip member (mtime 0, no file name)."""
     buffer = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as out:
-        for publisher in ledger.publishers.values():
-            out.write(publisher.registration.canonical + b"\n")
-            for record in publisher.records:
-                out.write(record.canonical + b"\n")
+        out.write(publisher.registration.canonical + b"\n")
+        for record in publisher.records:
+            out.write(record.canonical + b"\n")
     return buffer.getvalue()
+
+
+def export_jsonl_gz(
+    ledger: SiteLedger, member: Callable[[Publisher], bytes] = export_member
+) -> bytes:
+    """The bulk export: every publisher's :func:`export_member`, in publisher order. Gzip
+    members concatenate (RFC 1952 §2.2): ``gunzip`` and every gzip library read the whole
+    file as the registrations and records in publisher then seq order."""
+    return b"".join(member(publisher) for publisher in ledger.publishers.values())

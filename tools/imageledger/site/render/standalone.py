@@ -9,16 +9,15 @@ one deferred module script (``verify.js``), a header linking home and the publis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from markupsafe import escape
 
 from imageledger.core.records import UnverifiedRecord
 from imageledger.site import urls
-from imageledger.site.model import SiteLedger
+from imageledger.site.model import Publisher, SiteLedger
 from imageledger.site.render.html import PageSource, rel_url
-from imageledger.site.render.publisher import page_count, render_publisher_page
+from imageledger.site.render.publisher import render_publisher_page
 from imageledger.site.render.record import render_record
 
 TEMPLATE_VERSION = 1
@@ -86,13 +85,11 @@ def record_page(
     )
 
 
-def publisher_pages(
-    shell: Shell, ledger: SiteLedger, *, size: int, latest: int
-) -> Iterator[tuple[str, bytes]]:
-    """Pages 2… of every publisher's record list (page 1 is a MkDocs page: it carries the
-    profile and key history, and there is one per publisher)."""
-    for publisher in ledger.publishers.values():
-        for number in range(2, page_count(publisher, size) + 1):
-            url = urls.publisher(publisher.id, number)
-            source = render_publisher_page(ledger, publisher, number, size=size, latest=latest)
-            yield url, shell.document(url, source, publisher=publisher.id)
+def publisher_page(
+    shell: Shell, ledger: SiteLedger, publisher: Publisher, number: int, size: int, latest: int
+) -> bytes:
+    """Page ``number`` (2…) of ``publisher``'s record list (page 1 is a MkDocs page: it
+    carries the profile and key history, and there is one per publisher)."""
+    url = urls.publisher(publisher.id, number)
+    source = render_publisher_page(ledger, publisher, number, size=size, latest=latest)
+    return shell.document(url, source, publisher=publisher.id)
