@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from site_builds import HOSTILE, ROOT
 
+from imageledger.core.records import UnverifiedRecord
 from imageledger.site.load import read_ledger
+from imageledger.site.model import SiteLedger
 from imageledger.site.render.html import PageSource, external, rel_url, text
 from imageledger.site.render.record import dpv_iri, render_record
 
@@ -85,3 +87,41 @@ def test_record_page_markdown_is_one_raw_html_block() -> None:
     body = markdown.split("---\n", 2)[2]
     assert "\n\n" not in body.strip()  # a blank line would end the raw block
     assert source.title == "northwind/7 · Disclosure"
+
+
+def _brute_latest(
+    ledger: SiteLedger, n: int, kinds: tuple[str, ...] | None, publisher: str | None
+) -> list[str]:
+    pool = [
+        r
+        for r in ledger.records()
+        if (kinds is None or r.kind in kinds) and publisher in (None, r.publisher)
+    ]
+    pool.sort(key=lambda r: (r.recorded_at, r.publisher, r.seq), reverse=True)
+    return [r.ref for r in pool[:n]]
+
+
+@pytest.mark.parametrize("shuffled", [False, True], ids=["in-time-order", "out-of-order"])
+@pytest.mark.parametrize(
+    ("n", "kinds", "publisher"),
+    [(1, None, None), (5, None, None), (7, ("disclosure",), None), (3, ("consent",), "northwind")],
+)
+def test_latest_equals_a_full_sort(
+    shuffled: bool, n: int, kinds: tuple[str, ...] | None, publisher: str | None
+) -> None:
+    ledger = read_ledger(ROOT)
+    if shuffled:  # a ledger validation would reject: the site still lists the truly latest
+        chain = ledger.publishers["northwind"].records
+        first = chain[0]
+        chain[0] = UnverifiedRecord(
+            {**first.data, "recorded_at": "2099-01-01T00:00:00Z"},
+            first.kind,
+            first.canonical,
+            first.hash,
+        )
+        ledger = SiteLedger.of(ledger.name, ledger.origin, ledger.publishers.values())
+        assert "northwind" not in ledger.in_time_order
+    else:
+        assert set(ledger.in_time_order) == set(ledger.publishers)
+    got = [r.ref for r in ledger.latest(n, kinds=kinds, publisher=publisher)]
+    assert got == _brute_latest(ledger, n, kinds, publisher)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -178,6 +178,11 @@ class UnverifiedRecord:
     kind: str
     canonical: bytes
     hash: str
+    ref: str = field(init=False)
+    """``<publisher>/<seq>`` (seq 0: the registration); computed once, read everywhere."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ref", f"{self.data['publisher']}/{self.data.get('seq', 0)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, values_checked: bool = False) -> UnverifiedRecord:
@@ -210,10 +215,6 @@ class UnverifiedRecord:
     def recorded_at(self) -> str:
         value: str = self.data.get("recorded_at") or self.data["admitted_at"]
         return value
-
-    @property
-    def ref(self) -> str:
-        return f"{self.publisher}/{self.seq}"
 
     @property
     def signatures(self) -> list[tuple[str, bytes]]:

@@ -6,6 +6,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, Literal
 
 from imageledger import vocab
@@ -171,6 +172,9 @@ class SiteLedger:
     effects: dict[str, list[Effect]] = field(default_factory=dict)
     used_by: dict[str, list[str]] = field(default_factory=dict)
     used_by_count: Counter[str] = field(default_factory=Counter)
+    in_time_order: set[str] = field(default_factory=set)
+    """Publishers whose records' ``recorded_at`` never decreases along the chain (validation
+    requires it; the site does not assume it): their newest records are their last ones."""
 
     @classmethod
     def of(
@@ -188,6 +192,10 @@ class SiteLedger:
             log,
             trust or {},
         )
+        for publisher in ledger.publishers.values():
+            times = [r.recorded_at for r in publisher.records]
+            if all(a <= b for a, b in pairwise(times)):
+                ledger.in_time_order.add(publisher.id)
         for record in ledger.records():
             target_field = EFFECT_FIELDS.get(record.kind)
             data = record.data
@@ -224,12 +232,22 @@ class SiteLedger:
     def latest(
         self, n: int, *, kinds: Sequence[str] | None = None, publisher: str | None = None
     ) -> list[UnverifiedRecord]:
-        """The ``n`` most recently recorded records, newest first."""
-        pool: Iterable[UnverifiedRecord] = (
-            self.publishers[publisher].records if publisher is not None else self.records()
-        )
-        if kinds is not None:
-            pool = (r for r in pool if r.kind in kinds)
+        """The ``n`` most recently recorded records, newest first. A publisher in time order
+        offers only its last ``n`` records of those kinds, so this reads O(n) records per
+        publisher, not the ledger."""
+        chains = [self.publishers[publisher]] if publisher is not None else self.publishers.values()
+        pool: list[UnverifiedRecord] = []
+        for chain in chains:
+            if chain.id not in self.in_time_order:
+                pool.extend(r for r in chain.records if kinds is None or r.kind in kinds)
+                continue
+            found = 0
+            for record in reversed(chain.records):
+                if found == n:
+                    break
+                if kinds is None or record.kind in kinds:
+                    pool.append(record)
+                    found += 1
         return heapq.nlargest(n, pool, key=lambda r: (r.recorded_at, r.publisher, r.seq))
 
     def figures(self, *, now: str) -> Figures:
