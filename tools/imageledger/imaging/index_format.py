@@ -67,12 +67,22 @@ def parse_ref(ref: str) -> tuple[str, int]:
 
 
 def _uvarint(n: int) -> bytes:
+    if n < _SMALL:
+        return _VARINTS[n]
+    return _uvarint_slow(n)
+
+
+def _uvarint_slow(n: int) -> bytes:
     out = bytearray()
     while n >= 0x80:
         out.append(0x80 | (n & 0x7F))
         n >>= 7
     out.append(n)
     return bytes(out)
+
+
+_SMALL = 1 << 14
+_VARINTS = [_uvarint_slow(n) for n in range(_SMALL)]  # one or two bytes: most of a build
 
 
 def encode_shard(kind: bytes, rows: Iterable[Row]) -> bytes:
@@ -86,11 +96,13 @@ def encode_shard(kind: bytes, rows: Iterable[Row]) -> bytes:
         raw = p.encode("ascii")
         out += _uvarint(len(raw)) + raw
     out += _uvarint(len(ordered))
+    pdq = kind == PDQ
     for r in ordered:
         out += r.key
-        if kind == PDQ:
+        if pdq:
             out.append(r.quality or 0)
-        out += _uvarint(number[r.publisher]) + _uvarint(r.seq)
+        out += _uvarint(number[r.publisher])
+        out += _uvarint(r.seq)
     return bytes(out)
 
 
