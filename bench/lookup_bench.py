@@ -1,15 +1,20 @@
-"""Look-up by image at a simulated ledger size, in headless Chromium on loopback.
+"""Look-up by image at a simulated ledger size, in headless Chromium on loopback; and the
+size of a whole image index.
 
-    python bench/lookup_bench.py [--records 1000000] [--json OUT]
+    python bench/lookup_bench.py [--records 1000000 100000] [--build 100000] [--json OUT]
 
-Writes what the site's image index (``imageledger.imaging.site_index``, current layout)
-would hold *for one query* in a ledger of N random disclosures — ``meta.json``, the query's
-``sha256`` shard and its 32 PDQ shards, each with the number of entries that layout gives
-at N (N/16^prefix and N/256 on average, random fingerprints, one genuine near-duplicate at
-distance 10 and one exact match) — serves them on 127.0.0.1, and runs
-``site_src/assets/js/image-index.js``'s ``lookup`` in Debian's Chromium: requests, bytes
-transferred and the time to the answer. Only the files a look-up reads are generated, so
-1,000,000 records cost seconds, not gigabytes.
+``--records N``: writes what the site's image index (``imageledger.imaging.site_index``,
+layout 2) would hold *for one query* in a ledger of N random disclosures — ``meta.json``
+(every shard present), the query's ``sha256`` shard with N / 4,096 rows and its 16 PDQ
+shards with N / 2,048 rows each (random fingerprints with the query's key in that chunk,
+plus one genuine near-duplicate at distance 10 wherever it shares the key, and one exact
+match) — serves them on 127.0.0.1, and runs ``site_src/assets/js/image-index.js``'s
+``lookup`` in Debian's Chromium: requests, bytes transferred and the time to the answer.
+Only the files a look-up reads are generated, so 1,000,000 records cost seconds.
+
+``--build N``: ``site_index.build()`` of N random disclosures (100 publishers): files,
+bytes per record, the build's time, and the time and files of an incremental ``update()``
+adding one record.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from imageledger.imaging import site_index
+from imageledger.imaging import index_format, site_index
+from imageledger.imaging.pdq import PdqHash
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = [
@@ -43,7 +49,7 @@ const q = await (await fetch("query.json")).json();
 const index = new URL("idx/", document.baseURI);
 const read = async (path) => {
   const r = await fetch(new URL(path, index));
-  return r.status === 404 ? null : r.text();
+  return r.status === 404 ? null : r.arrayBuffer();
 };
 const start = performance.now();
 const found = await lookup(read, q);
@@ -51,65 +57,98 @@ window.benchResult = { ms: performance.now() - start, found };
 """
 
 
-def _flip(hex_hash: str, bits: list[int]) -> str:
-    value = int(hex_hash, 16)
+def _flip(raw: bytes, bits: list[int]) -> bytes:
+    value = int.from_bytes(raw, "big")
     for b in bits:
         value ^= 1 << (255 - b)
-    return f"{value:064x}"
+    return value.to_bytes(32, "big")
 
 
-def _with_chunk(rng: random.Random, chunk: int, value: int) -> str:
+def _ref(k: int) -> tuple[str, int]:
+    return f"pub{k % 100:03d}", k + 1
+
+
+def _with_key(rng: random.Random, chunk: int, key: int) -> bytes:
     raw = bytearray(rng.randbytes(32))
-    raw[chunk] = value
-    return raw.hex()
+    shift = site_index.CHUNK_BITS - site_index.KEY_BITS
+    value = (key << shift) | (
+        int.from_bytes(raw[2 * chunk : 2 * chunk + 2], "big") & ((1 << shift) - 1)
+    )
+    raw[2 * chunk : 2 * chunk + 2] = value.to_bytes(2, "big")
+    return bytes(raw)
+
+
+def _meta(records: int) -> bytes:
+    meta = json.loads(site_index.build([])["meta.json"])
+    meta["images"] = meta["pdq"]["indexed"] = records
+    for part in (meta["sha256"], meta["pdq"]):  # at these sizes every shard exists
+        part["present"] = base64.b64encode(
+            b"\xff" * len(base64.b64decode(part["present"]))
+        ).decode()
+    return json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
 
 
 def simulate(folder: Path, records: int, seed: int = 1) -> dict[str, Any]:
     """The files one look-up reads, at ``records`` disclosures; returns the query."""
     rng = random.Random(seed)
-    query_pdq = rng.randbytes(32).hex()
+    query = PdqHash(rng.randbytes(32), 94)
     query_sha = rng.randbytes(32).hex()
-    near = _flip(query_pdq, rng.sample(range(256), 10))
+    near = PdqHash(_flip(query.bits, rng.sample(range(256), 10)), 94)
     idx = folder / "idx"
-    prefix = site_index.sha256_prefix(records)
-    per_sha = max(1, records // 16**prefix)
-    entries: dict[str, list[str]] = {query_sha: ["pub000/1"]}
-    for i in range(per_sha):
-        sha = query_sha[:prefix] + rng.randbytes(32).hex()[prefix:]
-        entries[sha] = [f"pub{i % 100:03d}/{i + 2}"]
-    files: dict[str, Any] = {
-        site_index.sha256_shard_path(query_sha, prefix): {"v": 1, "entries": entries}
-    }
-    per_pdq = records // 256
-    for chunk in range(32):
-        value = int(query_pdq[2 * chunk : 2 * chunk + 2], 16)
+    prefix = query_sha[: site_index.SHA_PREFIX_BITS // 4]
+    sha_rows = [index_format.Row(bytes.fromhex(query_sha), None, *_ref(0))]
+    for k in range(max(1, records >> site_index.SHA_PREFIX_BITS)):
+        sha = bytes.fromhex(prefix + rng.randbytes(32).hex()[len(prefix) :])
+        sha_rows.append(index_format.Row(sha, None, *_ref(k + 2)))
+    files = {site_index.sha256_shard_path(query_sha): index_format.encode_shard(b"S", sha_rows)}
+    per_pdq = records >> site_index.KEY_BITS
+    for chunk, (key, near_key) in enumerate(
+        zip(site_index.pdq_keys(query), site_index.pdq_keys(near), strict=True)
+    ):
         rows = [
-            [_with_chunk(rng, chunk, value), 94, f"pub{k % 100:03d}/{k + 1}"]
-            for k in range(per_pdq)
+            index_format.Row(_with_key(rng, chunk, key), 94, *_ref(k + 2)) for k in range(per_pdq)
         ]
-        if near[2 * chunk : 2 * chunk + 2] == query_pdq[2 * chunk : 2 * chunk + 2]:
-            rows.append([near, 94, "pub000/2"])
-        files[site_index.pdq_shard_path(chunk, value)] = {"v": 1, "entries": sorted(rows)}
-    meta: dict[str, Any] = {
-        "v": 1,
-        "images": records,
-        "sha256": {"prefix": prefix, "path": "sha256/{prefix}.json"},
-        "pdq": {
-            "alg": "pdq/1",
-            "chunks": 32,
-            "chunk_bits": 8,
-            "threshold": 31,
-            "min_quality": 50,
-            "indexed": records,
-            "path": "pdq/{chunk:02x}/{value:02x}.json",
-            "present": base64.b64encode(b"\xff" * 1024).decode(),  # all exist at this size
-        },
-    }
-    files["meta.json"] = meta
-    for path, value in files.items():
+        if near_key == key:
+            rows.append(index_format.Row(near.bits, 94, *_ref(1)))
+        files[site_index.pdq_shard_path(chunk, key)] = index_format.encode_shard(b"P", rows)
+    files["meta.json"] = _meta(records)
+    for path, data in files.items():
         (idx / path).parent.mkdir(parents=True, exist_ok=True)
-        (idx / path).write_bytes(json.dumps(value, sort_keys=True, separators=(",", ":")).encode())
-    return {"sha256": query_sha, "pdq": {"hex": query_pdq, "quality": 94}}
+        (idx / path).write_bytes(data)
+    return {"sha256": query_sha, "pdq": {"hex": query.hex, "quality": query.quality}}
+
+
+def index_size(records: int, seed: int = 2) -> dict[str, Any]:
+    """A whole index of ``records`` random disclosures: files and bytes per record."""
+    rng = random.Random(seed)
+    entries = [
+        site_index.IndexEntry(
+            f"pub{k % 100:03d}/{k // 100 + 1}",
+            rng.randbytes(32).hex(),
+            PdqHash(rng.randbytes(32), 90),
+        )
+        for k in range(records)
+    ]
+    start = time.perf_counter()
+    files = site_index.build(entries)
+    built = time.perf_counter() - start
+    extra = site_index.IndexEntry(
+        "pub000/999999999", rng.randbytes(32).hex(), PdqHash(rng.randbytes(32), 90)
+    )
+    start = time.perf_counter()
+    changes = site_index.update(files.get, removed=[], added=[extra])
+    updated = time.perf_counter() - start
+    total = sum(map(len, files.values()))
+    return {
+        "records": records,
+        "files": len(files),
+        "bytes": total,
+        "bytes_per_record": round(total / records),
+        "meta_bytes": len(files["meta.json"]),
+        "build_s": round(built, 1),
+        "update_one_s": round(updated, 3),
+        "update_one_files": len(changes),
+    }
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -165,9 +204,10 @@ def run(records: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, nargs="*", default=[1_000_000])
+    parser.add_argument("--build", type=int, nargs="*", default=[])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    rows = [run(n) for n in args.records]
+    rows = [run(n) for n in args.records] + [index_size(n) for n in args.build]
     for row in rows:
         print(json.dumps(row))
     if args.json:

@@ -11,7 +11,7 @@ import { lookup, sha256Hex } from "../../site_src/assets/js/image-index.js";
 const [dir, queriesFile] = process.argv.slice(2);
 const read = async (path) => {
   try {
-    return readFileSync(join(dir, path), "utf8");
+    return new Uint8Array(readFileSync(join(dir, path)));
   } catch {
     return null;
   }

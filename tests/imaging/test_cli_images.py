@@ -129,7 +129,7 @@ def test_image_index_command(ledger_copy: Path, cli, tmp_path: Path) -> None:
     from imageledger.imaging.ledger_images import disclosed_images
     from imageledger.storage.layout import Layout
 
-    assert meta["v"] == 1
+    assert meta["v"] == 2
     assert meta["images"] == len(disclosed_images(Layout(ledger_copy)))
     found = cli("lookup", str(sample(JPEG).path), "--site", str(tmp_path / "idx"))
     assert f"exact  {JPEG_REF}" in found.out

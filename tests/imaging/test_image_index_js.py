@@ -30,18 +30,25 @@ def test_js_lookup_equals_python(tmp_path: Path) -> None:
     rng = random.Random(8)
     bases = [PdqHash(rng.randbytes(32), rng.choice([30, 60, 90])) for _ in range(40)]
     entries = [
-        site_index.IndexEntry(f"p/{i}", hashlib.sha256(bytes([i])).hexdigest(), h)
+        site_index.IndexEntry(
+            f"{('p', 'pub-2', 'z9')[i % 3]}/{i * 977}", hashlib.sha256(bytes([i])).hexdigest(), h
+        )
         for i, h in enumerate(bases)
     ]
     entries += [site_index.IndexEntry(f"q/{i}", e.sha256, e.pdq) for i, e in enumerate(entries[:5])]
-    files = site_index.build(entries)
+    # The served index is an incremental update of an older one: the same bytes as a build.
+    files = site_index.build(entries[:-8])
+    for path, data in site_index.update(files.get, removed=[], added=entries[-8:]).items():
+        assert data is not None
+        files[path] = data
+    assert files == site_index.build(entries)
     for rel, data in files.items():
         (tmp_path / "idx" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "idx" / rel).write_bytes(data)
     queries = []
     for i in range(30):
         base = bases[i % len(bases)]
-        q = _flip(PdqHash(base.bits, 80), rng.choice([0, 5, 20, 31, 32, 40]), rng)
+        q = _flip(PdqHash(base.bits, 80), rng.choice([0, 5, 15, 16, 20, 25, 31, 32, 40]), rng)
         sha = entries[i].sha256 if i % 3 == 0 else "0" * 64
         queries.append((sha, q))
     queries.append(("1" * 64, None))

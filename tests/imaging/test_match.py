@@ -1,17 +1,12 @@
-"""PDQ matching: the multi-index and the static site index agree with brute force."""
+"""PDQ matching: the in-memory multi-index agrees with brute force (the static site index:
+``test_site_index.py``)."""
 
 from __future__ import annotations
-
-import base64
-import json
-import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imageledger.errors import RecordError
-from imageledger.imaging import site_index
 from imageledger.imaging.match import PdqIndex, brute_force, chunks, is_match, neighbours
 from imageledger.imaging.pdq import MATCH_DISTANCE, PdqHash, hamming
 
@@ -52,18 +47,6 @@ def test_index_equals_brute_force(chunk_bits: int, case, threshold: int) -> None
     assert index.query(query, threshold=threshold) == expected
 
 
-@settings(max_examples=100, deadline=None)
-@given(case=ledgers())
-def test_site_index_equals_brute_force(case) -> None:
-    entries, query = case
-    files = site_index.build(
-        site_index.IndexEntry(ref, f"{i:064x}", h) for i, (ref, h) in enumerate(entries)
-    )
-    found = site_index.lookup(files.get, sha256="f" * 64, pdq=query)
-    assert list(found.near) == brute_force(entries, query)
-    assert found.exact == ()
-
-
 def test_pigeonhole_worst_case_one_error_per_chunk_but_one() -> None:
     """31 errors, one in each of 31 of the 32 bytes: the last byte still matches exactly."""
     base = PdqHash(bytes(range(32)), 90)
@@ -90,51 +73,3 @@ def test_chunks_follow_hex_order() -> None:
     assert chunks(h, 8)[-1] == 0xCD
     assert chunks(h, 16)[0] == 0xAB00
     assert sorted(neighbours(0, 4, 1)) == [0, 1, 2, 4, 8]
-
-
-def test_site_shards_stay_small_and_paths_are_stable() -> None:
-    rng = random.Random(6)
-    n = 4000
-    entries = [
-        site_index.IndexEntry(
-            f"p/{i}", f"{rng.getrandbits(256):064x}", PdqHash(rng.randbytes(32), 90)
-        )
-        for i in range(n)
-    ]
-    files = site_index.build(entries)
-    meta = json.loads(files["meta.json"])
-    assert meta["sha256"]["prefix"] == 2  # 4000 / 256 ≈ 16 per shard
-    present = base64.b64decode(meta["pdq"].pop("present"))
-    assert len(present) == 1024
-    assert sum(bin(b).count("1") for b in present) == sum(1 for k in files if k.startswith("pdq/"))
-    assert meta["pdq"] == {
-        "alg": "pdq/1",
-        "chunks": 32,
-        "chunk_bits": 8,
-        "threshold": 31,
-        "min_quality": 50,
-        "indexed": n,
-        "path": "pdq/{chunk:02x}/{value:02x}.json",
-    }
-    pdq_sizes = [len(json.loads(v)["entries"]) for k, v in files.items() if k.startswith("pdq/")]
-    sha_sizes = [len(json.loads(v)["entries"]) for k, v in files.items() if k.startswith("sha256")]
-    assert sum(pdq_sizes) == 32 * n
-    assert max(pdq_sizes) < 3 * n / 256  # O(n / 256), nowhere near n
-    assert max(sha_sizes) < 3 * n / 256
-    assert site_index.build(reversed(entries)) == files  # deterministic
-    assert site_index.sha256_prefix(256 * 64) == 2
-    assert site_index.sha256_prefix(256 * 64 + 1) == 3
-
-
-def test_site_lookup_exact_and_missing_index() -> None:
-    h = PdqHash(bytes(range(32)), 90)
-    files = site_index.build([site_index.IndexEntry("a/1", "ab" * 32, h)])
-    found = site_index.lookup(files.get, sha256="ab" * 32, pdq=flip(h, [1, 2, 3]))
-    assert found.exact == ("a/1",)
-    assert [(m.ref, m.distance) for m in found.near] == [("a/1", 3)]
-    with pytest.raises(RecordError) as err:
-        site_index.lookup({}.get, sha256="ab" * 32, pdq=h)
-    assert err.value.code == "site-index-missing"
-    with pytest.raises(RecordError) as err:
-        site_index.lookup({"meta.json": b"{}"}.get, sha256="ab" * 32, pdq=h)
-    assert err.value.code == "site-index-invalid"

@@ -38,6 +38,13 @@ async function fetchText(url) {
   return response.text();
 }
 
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
 const pageSizes = new Map();
 
 /** A record's entry in its publisher's API page (kind, summary, affected_by, relied_on_by). */
@@ -85,7 +92,7 @@ async function run(box, file, tools) {
     pdq = null; // not an image the browser can decode: exact match only
   }
   const index = new URL("api/v1/images/", root);
-  const found = await lookup((path) => fetchText(new URL(path, index)), { sha256, pdq });
+  const found = await lookup((path) => fetchBytes(new URL(path, index)), { sha256, pdq });
   const facts = el("p", `SHA-256 ${sha256}` + (pdq ? ` · PDQ ${pdq.hex} (quality ${pdq.quality})` : " · no PDQ fingerprint"), { class: "il-lookup-facts" });
   const hits = el("ul");
   for (const ref of found.exact) hits.append(await describe(root, ref, "this exact file"));

@@ -28,7 +28,7 @@ async function pixels(blob, maxSide) {
 
 async function readIndex(path) {
   const response = await fetch(`index/${path}`);
-  return response.ok ? await response.text() : null;
+  return response.ok ? await response.arrayBuffer() : null;
 }
 
 async function main() {

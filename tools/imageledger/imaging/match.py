@@ -23,9 +23,10 @@ chunks bits/chunk   radius per chunk ⌊r/m⌋  probes       candidate fraction
 ====== ============ ======================= ============ ===================
 
 In memory the default is 16 chunks of 16 bits: 272 dictionary look-ups, and about one
-unrelated entry in 241 to verify. The static site uses 32 exact 8-bit chunks instead
-(``imaging/site_index.py``): a browser then fetches a fixed 32 small files per look-up
-instead of 272, each holding ``n / 256`` entries on average.
+unrelated entry in 241 to verify. The static site (``imaging/site_index.py``, ADR 0012)
+cannot afford 272 requests: it keys each of the 16 chunks by its top 11 bits only, exact,
+so a browser fetches 16 files each holding ``n / 2,048`` entries; that finds every match
+within 15 bits and, beyond, the matches that kept one key intact (99.5% at 31 bits).
 """
 
 from __future__ import annotations
