@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_builds import add_consent_with_receipt, build_site, site_project
+from site_builds import add_consent_with_receipt, add_hostile_records, build_site, site_project
 
 
 def _tree(site: Path) -> dict[str, bytes]:
@@ -95,3 +95,23 @@ def test_rebuild_reads_a_record_edited_in_place(tmp_path: Path) -> None:
     # the build refuses a record that differs from its logged entry.
     with pytest.raises(AssertionError, match=r"000002.yaml.*log-entry-changed"):
         build_site(project, out)
+
+
+def test_rebuild_updates_the_image_index_in_place(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    index = out / "api/v1/images"
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+    disclosure, _ = add_hostile_records(project)  # one more image, found by hash and PDQ
+    build_site(project, out)
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+    rewritten = {p for p in after if before.get(p) != after[p]}
+    # meta.json, one sha256 shard and at most 16 PDQ shards: not the whole index
+    assert index / "meta.json" in rewritten
+    assert 2 <= len(rewritten) <= 18 < len(after)
+    full = tmp_path / "full"
+    build_site(project, full)
+    assert _tree(out) == _tree(full)
+    assert disclosure.startswith("northwind/")

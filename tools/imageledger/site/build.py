@@ -10,8 +10,6 @@ from functools import partial
 import click
 
 from imageledger.errors import LedgerError, Location, RecordError
-from imageledger.imaging import site_index
-from imageledger.imaging.pdq import parse_pdq_hex
 from imageledger.site import inputs, urls
 from imageledger.site.model import Publisher, SiteLedger
 from imageledger.site.render import api, feeds, reference
@@ -40,27 +38,6 @@ HEADERS = (
 )
 FORMAT_REFERENCE = "reference/format.md"
 CLI_REFERENCE = "reference/cli.md"
-
-
-IMAGES = f"{urls.API}/images"
-"""The sharded image index the look-up box reads (``imageledger.imaging.site_index``)."""
-
-
-def image_index(ledger: SiteLedger) -> dict[str, bytes]:
-    """The image index of every disclosure (retracted ones too: the page says so)."""
-    entries = []
-    for record in ledger.records():
-        image = record.data.get("image") if record.kind == "disclosure" else None
-        if not isinstance(image, dict) or not isinstance(image.get("sha256"), str):
-            continue
-        pdq = image.get("pdq")
-        fingerprint = (
-            parse_pdq_hex(pdq["hash"], quality=int(pdq.get("quality", 0)))
-            if isinstance(pdq, dict) and isinstance(pdq.get("hash"), str)
-            else None
-        )
-        entries.append(site_index.IndexEntry(record.ref, image["sha256"], fingerprint))
-    return site_index.build(entries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +171,6 @@ def files(
                 ),
                 pid,
             )
-    for path, data in image_index(ledger).items():
-        yield Generated(f"{IMAGES}/{path}", data)
     for path, data in api.hash_index(ledger).items():
         yield Generated(f"{urls.API}/hashes/{path}", data)
     for path, data in api.receipt_index(ledger).items():

@@ -7,11 +7,12 @@ the job of ``imageledger validate``, which CI runs before anything is published.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
+
+import orjson
 
 from imageledger import __version__
 from imageledger.core.canonical import sha256_ref
@@ -66,7 +67,7 @@ def _read(jobs: Sequence[Job], cache: str | None = None) -> tuple[list[Unverifie
         if hit is not None:
             kind, _, text = hit.partition("\n")
             encoded = text.encode()
-            out.append(UnverifiedRecord(json.loads(text), kind, encoded, sha256_ref(encoded)))
+            out.append(UnverifiedRecord(orjson.loads(encoded), kind, encoded, sha256_ref(encoded)))
             continue
         try:
             record = load_record(data, publisher, seq)

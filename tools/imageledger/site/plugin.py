@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from imageledger.errors import LedgerError
-from imageledger.site import audit_data, build, write
+from imageledger.site import audit_data, build, images, write
 from imageledger.site.config import LedgerPluginConfig
 from imageledger.site.load import read_ledger
 from imageledger.site.model import SiteLedger
@@ -86,8 +86,9 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         cache = self._cache()
-        if cache is not None:
-            write.stash(Path(config.site_dir), cache)  # before MkDocs empties site_dir
+        if cache is not None:  # before MkDocs empties site_dir
+            write.stash(Path(config.site_dir), cache)
+            images.stash(Path(config.site_dir), cache)
 
     def _workers(self) -> int:
         return self.config.workers or os.cpu_count() or 1
@@ -182,6 +183,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         )
         try:
             write.write_static(Path(config.site_dir), self.static, self._cache())
+            images.write_index(Path(config.site_dir), self.ledger, self._cache())
             done = write.write_records(job, workers=self._workers())
             total = sum(len(p.records) for p in self.ledger.publishers.values())
             log.info("imageledger: %d record pages rendered, %d reused", done, total - done)

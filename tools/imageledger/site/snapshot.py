@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import orjson
 
 from imageledger import __version__
 from imageledger.core.records import UnverifiedRecord
@@ -51,10 +52,10 @@ def load(folder: Path, publisher: str, expected: str) -> list[UnverifiedRecord] 
             records = []
             for line in f:
                 kind, ref, text = line.rstrip(b"\n").split(b"\t", 2)
-                data = json.loads(text)
+                data = orjson.loads(text)
                 records.append(UnverifiedRecord(data, kind.decode(), text, ref.decode()))
             return records
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
         return None
 
 

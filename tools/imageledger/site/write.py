@@ -147,7 +147,6 @@ def page_keys(job: Job) -> dict[str, str]:
 
 
 STATIC_TREES = (
-    "api/v1/images",
     "api/v1/hashes",
     "api/v1/receipts",
     "api/v1/publishers",
