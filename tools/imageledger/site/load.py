@@ -99,8 +99,8 @@ def read_ledger(
 ) -> SiteLedger:
     """Every publisher and record under ``repo/ledger``, and the log when there is one.
     ``use_cache``: keep parsed records in ``.imageledger-cache/`` (:func:`site_cache_path`),
-    and a snapshot per publisher (:mod:`imageledger.site.snapshot`) so that publishers whose
-    files did not change are not read at all.
+    and a snapshot per publisher (:mod:`imageledger.site.snapshot`) so that record files
+    that did not change are not read at all.
 
     Raises:
         LedgerError: the first unreadable or malformed file, located at its path.
@@ -110,20 +110,22 @@ def read_ledger(
     publishers = []
     jobs: list[Job] = []
     snapshots = snapshot.snapshot_dir(repo) if use_cache else None
-    fresh: dict[str, str] = {}  # publisher -> fingerprint, for those read from their files
-    known: list[UnverifiedRecord] = []
+    slots: dict[str, list[UnverifiedRecord | None]] = {}  # publisher -> records by seq - 1
+    signatures: dict[str, list[str]] = {}  # publisher -> its files' signatures, when changed
     for pid in layout.publisher_ids():
         path = layout.registration_path(pid)
         publishers.append(Publisher(_read([(str(path), layout.rel(path), pid, 0)])[0][0]))
         mine = _jobs(layout, pid)
-        if snapshots is not None:
-            fp = snapshot.fingerprint([str(path), *(job[0] for job in mine)])
-            cached = snapshot.load(snapshots, pid, fp)
-            if cached is not None and len(cached) == len(mine):
-                known.extend(cached)
-                continue
-            fresh[pid] = fp
-        jobs.extend(mine)
+        if snapshots is None:
+            jobs.extend(mine)
+            continue
+        sigs = [snapshot.signature(job[0]) for job in mine]
+        held = snapshot.Snapshot.read(snapshots, pid)
+        found = [None if held is None else held.record(sig) for sig in sigs]
+        if held is None or held.fingerprint != snapshot.fingerprint(sigs) or None in found:
+            signatures[pid] = sigs
+            jobs.extend(job for job, record in zip(mine, found, strict=True) if record is None)
+        slots[pid] = found
     cache = str(site_cache_path(repo)) if use_cache else None
     puts: Puts = []
     if workers <= 1 or len(jobs) < 2 * _CHUNK:
@@ -140,11 +142,18 @@ def read_ledger(
         store.put_many(puts)
         store.close()
     by_id = {p.id: p for p in publishers}
-    for record in known + records:
-        by_id[record.publisher].records.append(record)
+    for record in records:
+        if snapshots is None:
+            by_id[record.publisher].records.append(record)
+        else:
+            slots[record.publisher][record.seq - 1] = record
     if snapshots is not None:
-        for pid, fp in fresh.items():
-            snapshot.save(snapshots, pid, fp, by_id[pid].records)
+        for pid, found in slots.items():
+            chain = [r for r in found if r is not None]
+            assert len(chain) == len(found)  # every slot was read from a file or the snapshot
+            by_id[pid].records.extend(chain)
+            if pid in signatures:
+                snapshot.save(snapshots, pid, signatures[pid], chain)
     status = read_log(layout, by_id) if log else None
     trust = {
         "operator_keys": [format_verifier_key(k) for k in config.operator_keys.values()],
