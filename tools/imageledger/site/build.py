@@ -16,6 +16,7 @@ from imageledger.site.model import SiteLedger
 from imageledger.site.render import api, feeds, reference
 from imageledger.site.render.html import PageSource
 from imageledger.site.render.publisher import page_count, render_publisher_page, render_publishers
+from imageledger.site.render.vocab_cells import vocab_json
 from imageledger.storage.layout import record_filename
 
 CSP_META = (
@@ -36,6 +37,8 @@ FORMAT_REFERENCE = "reference/format.md"
 CLI_REFERENCE = "reference/cli.md"
 
 
+VOCAB = f"{urls.API}/vocab.json"
+"""The vocabulary terms record pages label and link (:mod:`.render.vocab_cells`)."""
 IMAGES = f"{urls.API}/images"
 """The sharded image index the look-up box reads (``imageledger.imaging.site_index``)."""
 
@@ -126,8 +129,9 @@ def pages(
 
 
 def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generated]:
-    """Static files: the JSON API, feeds, indexes, the export. Each record's canonical bytes
-    and proof are written beside its page by :mod:`imageledger.site.write`."""
+    """Static files: the JSON API (with each publisher's canonical gzip pages: every
+    record's exact bytes, ADR 0013), the vocabulary record pages show, feeds, indexes, the
+    export manifest."""
     site = options.site_url
     yield Generated("_headers", HEADERS)
     for path, data in reference.schema_files().items():
@@ -135,6 +139,7 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
     figures = ledger.figures(now=now)
     yield Generated(f"{urls.API}/ledger.json", api.ledger_json(ledger, figures, site))
     yield Generated(f"{urls.API}/publishers.json", api.publishers_json(ledger, site))
+    yield Generated(VOCAB, api.compact(vocab_json()))
     n = options.feed_entries
     latest = ledger.latest(n)
     for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
@@ -149,12 +154,19 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
         yield Generated(
             urls.api_publisher(pid), api.publisher_json(publisher, site, options.page_size), pid
         )
+        yield Generated(urls.registration_gz(pid), api.registration_gz(publisher), pid)
         for number in range(1, page_count(publisher, options.page_size) + 1):
             yield Generated(
                 urls.api_publisher_page(pid, number),
                 api.publisher_page_json(ledger, publisher, number, site, options.page_size),
                 pid,
             )
+            if publisher.records:
+                yield Generated(
+                    urls.canonical_page(pid, number),
+                    api.canonical_page(publisher, number, options.page_size),
+                    pid,
+                )
         newest = ledger.latest(n, publisher=pid)
         for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
             yield Generated(
@@ -175,4 +187,4 @@ def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generat
     for path, data in api.receipt_index(ledger).items():
         yield Generated(f"{urls.API}/receipts/{path}", data)
     if options.export:
-        yield Generated(urls.EXPORT, api.export_jsonl_gz(ledger))
+        yield Generated(urls.EXPORT, api.export_manifest(ledger, site, options.page_size))

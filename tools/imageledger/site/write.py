@@ -1,5 +1,7 @@
-"""Write the per-record part of the site straight to disk (adapter): every record's page,
-its canonical bytes and its proof, and the publishers' list pages 2…, outside MkDocs.
+"""Write the per-record part of the site straight to disk (adapter): every record's page
+and the publishers' list pages 2…, outside MkDocs. A record's canonical bytes are on its
+publisher's canonical gzip page, and its inclusion proof is built in the browser from the
+log tiles (ADR 0013): nothing else per record.
 
 One tight loop per worker; with more than one core the records are split into slices and
 rendered by forked processes (they inherit the ledger: nothing is pickled but a count).
@@ -8,7 +10,7 @@ Rebuilds (ADR 0010): MkDocs empties ``site_dir`` before every build, so just bef
 plugin moves the built ``r/`` tree aside (:func:`stash`, one rename) into
 ``.imageledger-cache/site/``; afterwards :func:`write_records` moves it back and renders only
 the records whose page inputs changed, by comparing a key per record (its hash, whether it
-has a successor, what affects it, its proof, the template) with the manifest of the last
+has a successor, what affects it, its log index, the template) with the manifest of the last
 build. Anything unexpected (no manifest, another ``site_dir``, a failed rename) means a full
 render: the cache can only save work.
 """
@@ -30,6 +32,7 @@ from imageledger.errors import LedgerError
 from imageledger.site import urls
 from imageledger.site.build import _rendered
 from imageledger.site.model import SiteLedger
+from imageledger.site.render.api import log_index
 from imageledger.site.render.standalone import TEMPLATE_VERSION, Shell, publisher_pages, record_page
 
 _MIN_PER_WORKER = 2000
@@ -60,14 +63,8 @@ def _put(path: str, data: bytes) -> None:
         f.write(data)
 
 
-def _proofs(job: Job) -> Mapping[str, bytes]:
-    ledger = job.ledger
-    return ledger.log.proofs if ledger.log is not None and job.proofs else {}
-
-
 def _records(job: Job, start: int, stop: int) -> int:
     ledger = job.ledger
-    proofs = _proofs(job)
     out = str(job.out)
     done = 0
     for record in job.records[start:stop]:
@@ -87,12 +84,6 @@ def _records(job: Job, start: int, stop: int) -> int:
         ).content
         assert isinstance(page, bytes)
         _put(folder + "index.html", page)
-        _put(folder + "record.json", record.canonical)
-        proof = proofs.get(ref)
-        if proof is not None:
-            _put(folder + "proof.txt", proof)
-        elif os.path.exists(folder + "proof.txt"):
-            os.unlink(folder + "proof.txt")
         done += 1
     return done
 
@@ -108,9 +99,9 @@ def _slice(bounds: tuple[int, int]) -> int | str:
 
 
 def page_keys(job: Job) -> dict[str, str]:
-    """Per record, a digest of everything its page, ``record.json`` and proof depend on."""
+    """Per record, a digest of everything its page depends on."""
     ledger = job.ledger
-    proofs = _proofs(job)
+    proofs = ledger.log.proofs if ledger.log is not None else {}
     shared = f"{TEMPLATE_VERSION}|{job.shell.site_name}|{job.shell.csp}|{job.page_size}"
     keys = {}
     for publisher in ledger.publishers.values():
@@ -129,8 +120,8 @@ def page_keys(job: Job) -> dict[str, str]:
             if ref in job.findings:
                 parts.append(repr(job.findings[ref]))
             proof = proofs.get(ref)
-            if proof is not None:
-                parts.append(hashlib.sha256(proof).hexdigest())
+            if proof is not None:  # the page names its log index (stable once logged)
+                parts.append(str(log_index(proof)))
             digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=12)
             keys[ref] = digest.hexdigest()
     return keys
@@ -175,13 +166,16 @@ def write_static(out: Path, files: list[tuple[str, bytes]], cache: Path | None) 
             (cache / STATIC_MANIFEST).unlink()  # until the trees are consistent again
             if manifest["site_dir"] != str(out.resolve()):
                 raise ValueError("manifest of another build")
+            restored = []
             for tree in STATIC_TREES:
                 if (cache / _stash_name(tree)).is_dir():
                     (out / tree).parent.mkdir(parents=True, exist_ok=True)
                     if (out / tree).exists():
                         raise ValueError(f"{tree} was written by someone else")
                     os.replace(cache / _stash_name(tree), out / tree)
-            old = dict(manifest["files"])
+                    restored.append(f"{tree}/")
+            # A tree that was not stashed (site_dir removed since) holds nothing: rewrite it.
+            old = {k: v for k, v in manifest["files"].items() if k.startswith(tuple(restored))}
         except (OSError, ValueError, KeyError, TypeError):
             old = {}  # start over: these trees hold only what this function writes
             for tree in STATIC_TREES:

@@ -7,8 +7,8 @@ with the ledger is the export, which is the point of an export.
 from __future__ import annotations
 
 import gzip
-import io
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +16,6 @@ from imageledger.core.records import UnverifiedRecord
 from imageledger.site import urls
 from imageledger.site.model import Figures, Publisher, SiteLedger
 from imageledger.site.render.publisher import page_count, page_records
-from imageledger.site.render.summary import summary
 
 VERSION = 1
 
@@ -29,18 +28,18 @@ def _links(site_url: str, **paths: str) -> dict[str, str]:
     return {name: site_url + path for name, path in paths.items()}
 
 
-def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> dict[str, Any]:
-    links = {"html": urls.record(record.ref), "canonical": urls.record_json(record.ref)}
-    if ledger.log is not None and record.ref in ledger.log.proofs:
-        links["proof"] = urls.record_proof(record.ref)
+def record_entry(ledger: SiteLedger, record: UnverifiedRecord) -> dict[str, Any]:
+    """A record's compact row on its publisher's API page: what it is, where it is in the
+    log, and what affects it. Its content (every field, the signatures) is the same line
+    of the page's ``.jsonl.gz`` twin: the exact canonical bytes."""
     entry: dict[str, Any] = {
         "ref": record.ref,
         "kind": record.kind,
         "hash": record.hash,
         "recorded_at": record.recorded_at,
-        "summary": summary(record),
-        "links": _links(site_url, **links),
     }
+    if ledger.log is not None and record.ref in ledger.log.proofs:
+        entry["log_index"] = log_index(ledger.log.proofs[record.ref])
     effects = ledger.effects.get(record.ref, ())
     if effects:
         entry["affected_by"] = [
@@ -50,6 +49,17 @@ def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) ->
     if record.kind == "consent":
         entry["relied_on_by"] = ledger.used_by.get(record.ref, [])
     return entry
+
+
+_INDEX_LINE = re.compile(rb"\nindex (0|[1-9][0-9]*)\n")
+
+
+def log_index(proof: bytes) -> int:
+    """The entry index a ``c2sp.org/tlog-proof@v1`` proof is about (its ``index`` line)."""
+    found = _INDEX_LINE.search(proof, 0, 200)
+    if found is None:
+        raise ValueError("a tlog-proof without an index line")
+    return int(found[1])
 
 
 def ledger_json(ledger: SiteLedger, figures: Figures, site_url: str) -> bytes:
@@ -108,6 +118,12 @@ def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
             "pages": [
                 site_url + urls.api_publisher_page(publisher.id, n) for n in range(1, pages + 1)
             ],
+            "canonical": {
+                "registration": site_url + urls.registration_gz(publisher.id),
+                "pages": [
+                    site_url + urls.canonical_page(publisher.id, n) for n in range(1, pages + 1)
+                ],
+            },
         }
     )
 
@@ -115,28 +131,53 @@ def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
 def publisher_page_json(
     ledger: SiteLedger, publisher: Publisher, number: int, site_url: str, size: int
 ) -> bytes:
+    """Page ``number`` (from 1) of a publisher's records: seqs ``(number-1)·size+1 …
+    number·size``, so appending a record changes only the last page. A record's page on
+    the site is ``templates.html`` with its ref; its exact canonical bytes are line
+    ``(seq-1) mod size`` of ``links.canonical``."""
     pages = page_count(publisher, size)
-    links = {}  # compact JSON (C encoder): these pages list every record between them
+    links = {"canonical": urls.canonical_page(publisher.id, number)}
     if number > 1:
         links["prev"] = urls.api_publisher_page(publisher.id, number - 1)
     if number < pages:
         links["next"] = urls.api_publisher_page(publisher.id, number + 1)
     return (
-        _compact(
+        _compact(  # compact JSON (C encoder): these pages list every record between them
             {
                 "api": VERSION,
                 "publisher": publisher.id,
                 "page": number,
                 "pages": pages,
                 "page_size": size,
-                "records": [
-                    record_entry(ledger, r, site_url) for r in page_records(publisher, number, size)
-                ],
+                "records": [record_entry(ledger, r) for r in page_records(publisher, number, size)],
                 "links": _links(site_url, **links),
+                "templates": {"html": site_url + urls.record("{ref}")},
             }
         )
         + b"\n"
     )
+
+
+def _gzip(data: bytes) -> bytes:
+    """``data`` as one deterministic gzip member (no time, no file name): the same ledger
+    gives the same bytes, and members concatenate into one valid gzip file."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def canonical_page(publisher: Publisher, number: int, size: int) -> bytes:
+    """The exact canonical bytes of the records on API page ``number``, one per line
+    (``\\n`` after each), gzipped: what record pages, verification and downloads read."""
+    return _gzip(b"".join(r.canonical + b"\n" for r in page_records(publisher, number, size)))
+
+
+def compact(value: Any) -> bytes:
+    """``value`` as compact, sorted JSON (files read by the browser)."""
+    return _compact(value)
+
+
+def registration_gz(publisher: Publisher) -> bytes:
+    """The publisher's registration (its chain's start), canonical bytes and a newline."""
+    return _gzip(publisher.registration.canonical + b"\n")
 
 
 SHARD_TARGET = 64
@@ -191,13 +232,18 @@ def _compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def export_jsonl_gz(ledger: SiteLedger) -> bytes:
-    """Every registration and record, one canonical JSON document per line, gzipped
-    deterministically (mtime 0, no file name), in publisher then seq order."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as out:
-        for publisher in ledger.publishers.values():
-            out.write(publisher.registration.canonical + b"\n")
-            for record in publisher.records:
-                out.write(record.canonical + b"\n")
-    return buffer.getvalue()
+def export_manifest(ledger: SiteLedger, site_url: str, size: int) -> bytes:
+    """The bulk export as a list of the canonical gzip pages, in order: every registration
+    and record, publisher by publisher in chain order. gzip members concatenate, so
+    fetching ``parts`` in order and joining the bytes gives one ``.jsonl.gz`` of the whole
+    ledger; it costs no bytes beyond the pages record pages already read."""
+    parts = []
+    for publisher in ledger.publishers.values():
+        parts.append(site_url + urls.registration_gz(publisher.id))
+        parts.extend(
+            site_url + urls.canonical_page(publisher.id, n)
+            for n in range(1, page_count(publisher, size) + 1)
+            if publisher.records
+        )
+    records = sum(1 + len(p.records) for p in ledger.publishers.values())
+    return dump({"api": VERSION, "format": "jsonl.gz", "documents": records, "parts": parts})

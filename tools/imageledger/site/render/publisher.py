@@ -51,10 +51,12 @@ def _rows(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) ->
             if marks
             else " "
         )
+        # Compact rows (end tags of td and tr are optional in HTML): list pages hold every
+        # record of the ledger between them.
         out.append(
-            f'<tr><td><a href="{root}{urls.record(record.ref)}"><code>{esc(record.ref)}</code>'
-            f"</a></td><td>{esc(KIND_NAMES.get(record.kind, record.kind))}</td>"
-            f"<td>{esc(record.recorded_at)}</td><td>{esc(summary(record))}{flag}</td></tr>"
+            f'<tr><td><a href="{root}{urls.record(record.ref)}">{esc(record.ref)}</a>'
+            f"<td>{esc(KIND_NAMES.get(record.kind, record.kind))}"
+            f"<td>{esc(record.recorded_at)}<td>{esc(summary(record))}{flag}"
         )
     return "".join(out)
 
