@@ -167,6 +167,12 @@ function split(n) {
   return k;
 }
 
+/** The inclusion proof of entry `index` in the tree of `size` leaves served under `log`. */
+export async function inclusionProof(log, size, index) {
+  if (!(index >= 0 && index < size)) throw new Error(`entry ${index} is not in a tree of size ${size}`);
+  return new Tiles(log, size).path(index);
+}
+
 function base64(bytes) {
   return btoa(String.fromCharCode(...bytes));
 }
@@ -265,7 +271,7 @@ export async function verify(box, options) {
     await check("Inclusion in the log", async () => {
       const size = Number(note.size);
       if (!Number.isSafeInteger(size) || index >= size) throw new Error(`entry ${index} is not in the checkpoint of size ${note.size}`);
-      const proof = await new Tiles(log, size).path(index);
+      const proof = await inclusionProof(log, size, index);
       const leaf = await sha256(concat(Uint8Array.of(0), bytes));
       const computed = await rootFromProof(leaf, index, size, proof);
       const ok = equal(computed, note.root);

@@ -66,7 +66,7 @@ def _chain(ledger: SiteLedger, record: UnverifiedRecord) -> str:
         else "latest"
     )
     return (
-        f'<p class="il-chain">Chain: {prev} · {after}<br>Record hash: '
+        f'<p class="il-chain">{prev} · {after}<br>Hash '
         f'<code id="il-hash">{esc(record.hash)}</code></p>'
     )
 
@@ -108,8 +108,8 @@ def _record_box(record: UnverifiedRecord, *, page_size: int, index: int | None) 
     src = f"../../../{urls.canonical_page(record.publisher, page)}"
     return (
         f'<div id="il-record" data-page="{page}" data-line="{line}"{logged}>'
-        "<noscript><p>Every field, the signatures and verification need JavaScript; the "
-        f'canonical JSON is line {line + 1} of <a href="{src}">this file</a>.</p></noscript></div>'
+        f'<noscript>Every field: line {line + 1} of <a href="{src}">this gzip file</a> '
+        "(canonical JSON).</noscript></div>"
     )
 
 
@@ -129,7 +129,7 @@ def render_record(
     kind = KIND_NAMES.get(record.kind, record.kind)
     parts = [
         f'<p class="il-lede"><span class="il-kind">{esc(kind)}</span> '
-        f'recorded {esc(record.recorded_at)}</p>\n<p class="il">{esc(summary(record))}</p>'
+        f"{esc(record.recorded_at)}: {esc(summary(record))}</p>"
     ]
     parts.extend(str(effect_box(base, e)) for e in ledger.effects.get(record.ref, ()))
     if findings:
