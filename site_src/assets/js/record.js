@@ -9,8 +9,6 @@
 // https:// URL (rel="nofollow noopener noreferrer ugc") or a record reference; bidi
 // controls are shown as ‹U+202E›, not obeyed, as the server-side renderer does.
 
-import { canonicalRecord, pageUrl } from "./canonical.js";
-
 const root = new URL("../../", import.meta.url); // this file is assets/js/record.js
 const REF = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\/[1-9][0-9]{0,9}$/;
 const PAGE = /^r\/([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)\/([1-9][0-9]{0,9})\/$/;
@@ -174,6 +172,7 @@ async function render(box) {
   const line = Number(box.dataset.line);
   const index = box.dataset.log === undefined ? undefined : Number(box.dataset.log);
   const hash = document.getElementById("il-hash").textContent;
+  const { canonicalRecord, pageUrl } = await import("./canonical.js");
   const [{ bytes, record }, vocab] = await Promise.all([canonicalRecord(pageUrl(root, ref, page), line, ref), vocabulary()]);
 
   const api = new URL(`api/v1/publishers/${m[1]}/records/${page}.json`, root).href;
@@ -229,7 +228,7 @@ async function render(box) {
   verifyBox.dataset.ready = "true";
 }
 
-const box = document.getElementById("il-record");
+const box = document.getElementById("il-record"); // absent on publisher list pages
 if (box) {
   render(box).catch((e) => {
     box.replaceChildren(el("p", `The record could not be shown: ${e.message}`, { class: "il-fail" }));

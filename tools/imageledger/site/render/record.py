@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from markupsafe import Markup
 
 from imageledger.core.records import UnverifiedRecord
@@ -23,16 +21,13 @@ from imageledger.site.render.html import (
     tag,
     text,
 )
-from imageledger.site.render.summary import KIND_NAMES, summary, title
+from imageledger.site.render.summary import summary, title
 
-_REF = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?/[1-9][0-9]{0,9}$")
 EFFECT_TITLES = {
     "retraction": ("danger", "Retracted"),
     "correction": ("warning", "Corrected"),
     "consent-withdrawal": ("danger", "Consent withdrawn"),
 }
-SCRIPT = "assets/js/record.js"
-"""Renders the field table, signatures, downloads and verification in the browser."""
 
 
 def _rel(base: str, target: str) -> str:
@@ -108,8 +103,8 @@ def _record_box(record: UnverifiedRecord, *, page_size: int, index: int | None) 
     src = f"../../../{urls.canonical_page(record.publisher, page)}"
     return (
         f'<div id="il-record" data-page="{page}" data-line="{line}"{logged}>'
-        f'<noscript>Every field: line {line + 1} of <a href="{src}">this gzip file</a> '
-        "(canonical JSON).</noscript></div>"
+        f'<noscript>All fields: <a href="{src}">canonical JSON</a>, line {line + 1} (gzip).'
+        "</noscript></div>"
     )
 
 
@@ -126,10 +121,8 @@ def render_record(
     record's canonical bytes. ``page_size``: of the publisher's API and canonical pages;
     ``findings``: what the compliance audit says about it, shown prominently."""
     base = urls.record(record.ref)
-    kind = KIND_NAMES.get(record.kind, record.kind)
-    parts = [
-        f'<p class="il-lede"><span class="il-kind">{esc(kind)}</span> '
-        f"{esc(record.recorded_at)}: {esc(summary(record))}</p>"
+    parts = [  # the heading names the kind: "<ref> · <Kind>"
+        f'<p class="il-lede">Recorded {esc(record.recorded_at)}: {esc(summary(record))}</p>'
     ]
     parts.extend(str(effect_box(base, e)) for e in ledger.effects.get(record.ref, ()))
     if findings:
