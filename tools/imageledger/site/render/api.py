@@ -161,7 +161,7 @@ def publisher_page_json(
 def _gzip(data: bytes) -> bytes:
     """``data`` as one deterministic gzip member (no time, no file name): the same ledger
     gives the same bytes, and members concatenate into one valid gzip file."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def canonical_page(publisher: Publisher, number: int, size: int) -> bytes:
