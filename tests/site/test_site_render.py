@@ -86,3 +86,15 @@ def test_record_page_markdown_is_one_raw_html_block() -> None:
     body = markdown.split("---\n", 2)[2]
     assert "\n\n" not in body.strip()  # a blank line would end the raw block
     assert source.title == "northwind/7 · Disclosure"
+
+
+def test_log_index_is_the_proofs_index_line() -> None:
+    from imageledger.log.proof import format_tlog_proof, parse_tlog_proof
+    from imageledger.site.render.api import log_index
+
+    assert DEMO.log is not None
+    for proof in DEMO.log.proofs.values():
+        assert log_index(proof) == parse_tlog_proof(proof).index
+    extra = parse_tlog_proof(next(iter(DEMO.log.proofs.values())))
+    long = format_tlog_proof(type(extra)(extra.index, extra.proof, extra.checkpoint, b"x" * 300))
+    assert log_index(long) == extra.index  # an "extra" line of any length comes first

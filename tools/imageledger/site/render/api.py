@@ -1,7 +1,8 @@
 """The static JSON API under ``/api/v1/`` and the bulk export (bytes out).
 
-Every file is bounded: lists are paginated by publisher and page; the only file that grows
-with the ledger is the export, which is the point of an export.
+Every file is bounded: lists are paginated by publisher and page, and each API page has a
+twin holding its records' exact canonical bytes (``.jsonl.gz``, ADR 0013). The only file
+that grows with the ledger is the export's manifest, the list of those twins.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ _INDEX_LINE = re.compile(rb"\nindex (0|[1-9][0-9]*)\n")
 
 def log_index(proof: bytes) -> int:
     """The entry index a ``c2sp.org/tlog-proof@v1`` proof is about (its ``index`` line)."""
-    found = _INDEX_LINE.search(proof, 0, 200)
+    found = _INDEX_LINE.search(proof, 0, proof.find(b"\n\n") + 1)
     if found is None:
         raise ValueError("a tlog-proof without an index line")
     return int(found[1])
@@ -121,7 +122,9 @@ def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
             "canonical": {
                 "registration": site_url + urls.registration_gz(publisher.id),
                 "pages": [
-                    site_url + urls.canonical_page(publisher.id, n) for n in range(1, pages + 1)
+                    site_url + urls.canonical_page(publisher.id, n)
+                    for n in range(1, pages + 1)
+                    if publisher.records  # no records: no page of them
                 ],
             },
         }
