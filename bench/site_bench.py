@@ -7,7 +7,10 @@ For the demo and each size (a synthetic ledger from bench/synth.py, cached under
 bench/out/sitebuild-N/): wall time of a real `mkdocs build` (a subprocess, as a user runs
 it), files and bytes written, bytes per record, the HTML size of a record page, of a
 publisher page and of the home page, and the largest single file (with and without the
-bulk export, which holds the whole ledger by design).
+bulk export, which holds the whole ledger by design), and the bytes per record by area
+(record pages, canonical pages, API record pages, list pages, indexes, export; the
+``/log/`` tiles and entry bundles separately, as ``log_bytes``: the synthetic ledgers have
+no log).
 
 The peer (``--peer N``): what a naive generator does, measured in the same run: a throwaway
 MkDocs project in a temporary folder with one Markdown page per record of the same synthetic
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +65,42 @@ def _build(project: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+AREAS = (
+    ("record pages", re.compile(r"r/[^/]+/[0-9]+/index\.html$")),
+    ("record.json", re.compile(r"r/[^/]+/[0-9]+/record\.json$")),
+    ("proof.txt", re.compile(r"r/[^/]+/[0-9]+/proof\.txt$")),
+    (
+        "canonical pages",
+        re.compile(r"api/v1/publishers/[^/]+/(records/[0-9]+\.jsonl\.gz|registration\.jsonl\.gz)$"),
+    ),
+    ("API record pages", re.compile(r"api/v1/publishers/[^/]+/records/[0-9]+\.json$")),
+    ("publisher list pages", re.compile(r"p/[^/]+/([0-9]+/)?index\.html$")),
+    ("image index", re.compile(r"api/v1/images/")),
+    ("hash index", re.compile(r"api/v1/hashes/")),
+    ("receipts and consent status", re.compile(r"api/v1/(receipts|consent-status)/")),
+    ("export", re.compile(r"export/")),
+    ("log", re.compile(r"log/")),
+)
+"""Where the bytes go: the first pattern that matches a site path names its area; the rest
+is "other" (prose pages, assets, search index, feeds, API summaries of the ledger)."""
+
+
+def _area(path: str) -> str:
+    for name, pattern in AREAS:
+        if pattern.match(path):
+            return name
+    return "other"
+
+
+def _breakdown(sizes: dict[str, int], records: int) -> dict[str, float]:
+    """Bytes per record by area (the log separately: a ledger may have none)."""
+    areas: dict[str, int] = {}
+    for path, size in sizes.items():
+        area = _area(path)
+        areas[area] = areas.get(area, 0) + size
+    return {name: round(total / records) for name, total in sorted(areas.items())}
+
+
 def _measure(
     name: str, records: int, project: Path, record_page: str, publisher: str
 ) -> dict[str, Any]:
@@ -69,6 +109,7 @@ def _measure(
     files = [p for p in out.rglob("*") if p.is_file()]
     sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in files}
     total = sum(sizes.values())
+    log = sum(v for k, v in sizes.items() if _area(k) == "log")
     without_export = {k: v for k, v in sizes.items() if not k.startswith("export/")}
     largest = max(sizes.items(), key=lambda kv: kv[1])
     largest_other = max(without_export.items(), key=lambda kv: kv[1])
@@ -80,6 +121,9 @@ def _measure(
         "files": len(files),
         "bytes": total,
         "bytes_per_record": round(total / records),
+        "bytes_per_record_without_log": round((total - log) / records),
+        "log_bytes": log,
+        "by_area": _breakdown(sizes, records),
         "record_page_html": sizes[f"r/{record_page}/index.html"],
         "publisher_page_html": sizes[f"p/{publisher}/index.html"],
         "home_html": sizes["index.html"],

@@ -5,6 +5,7 @@ errors, and hostile ledger strings show as text with no script running."""
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 from site_builds import HOSTILE, NEAR_IMAGE, RECEIPT_SECRET, ROOT
+
+from imageledger.describe import describe
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -140,21 +143,41 @@ def test_publisher_page(browser: Any, demo_url: str) -> None:
 
 
 def test_record_page_and_its_downloads(browser: Any, demo_url: str) -> None:
+    from imageledger.log.publish import prove
+    from imageledger.site.load import read_ledger
+
+    record = read_ledger(ROOT).record("northwind/7")
+    assert record is not None
     visit = _visit(browser, demo_url + "r/northwind/7/")
-    _clean(visit)
     page = visit.page
+    page.wait_for_selector("#il-verify[data-ready=true]", timeout=10_000)
+    _clean(visit)
     assert page.locator("h1").inner_text().startswith("northwind/7")
     assert page.locator(".il-effect").count() == 1  # retracted by northwind/12
     assert "Retracted by" in page.locator(".il-effect").inner_text()
-    assert page.locator('a[href="record.json"]').count() == 1
+    # Every field, rendered in the browser from the canonical bytes, with vocabulary
+    # labels and links to the standards.
+    fields = page.locator(".il-fields tbody tr")
+    paths = [p.strip() for p in fields.locator("td:first-child").all_inner_texts()]
+    assert paths == [p for p, _ in describe(record.data) if not p.startswith("signatures")]
+    terms = [a.get_attribute("href") for a in page.locator(".il-fields a.il-term").all()]
+    assert "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia" in terms
+    assert any((t or "").startswith("https://w3id.org/dpv#") for t in terms)
+    assert "European Union" in page.locator(".il-fields").inner_text()
+    assert page.locator(".il-signatures tbody tr").count() == len(record.data["signatures"])
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "record.png"), full_page=True)
-    body = page.request.get(demo_url + "r/northwind/7/record.json").body()
-    assert body.startswith(b'{"')
-    assert not body.endswith(b"\n")
-    proof = page.request.get(demo_url + "r/northwind/7/proof.txt")
-    assert proof.ok
-    assert proof.body().startswith(b"c2sp.org/tlog-proof@v1\n")
+    with page.expect_download() as download:
+        page.locator(".il-downloads a[download]").first.click()
+    assert Path(download.value.path()).read_bytes() == record.canonical
+    page.locator("#il-verify button").click()
+    page.wait_for_selector("#il-verify[data-status=ok]", timeout=20_000)
+    with page.expect_download() as download:
+        page.locator(".il-proof a[download]").click()
+    proof = Path(download.value.path()).read_bytes()
+    assert proof.startswith(b"c2sp.org/tlog-proof@v1\n")
+    assert proof == prove(ROOT, "northwind/7")  # what `imageledger log prove` writes
+    _clean(visit)
 
 
 def test_search_works_offline(browser: Any, demo_url: str) -> None:
@@ -170,8 +193,19 @@ def test_hostile_strings_render_as_text(browser: Any, hostile_url: str, hostile:
     _site, disclosure, retraction = hostile
     for path in (f"r/{disclosure}/", f"r/{retraction}/", "p/northwind/", ""):
         visit = _visit(browser, hostile_url + path)
-        _clean(visit)
         page = visit.page
+        if path.startswith("r/"):  # rendered in the browser from the canonical bytes
+            page.wait_for_selector("#il-verify[data-ready=true]", timeout=10_000)
+            assert page.locator(".il-fields tbody tr").count() > 3
+        _clean(visit)
+        if path == f"r/{retraction}/":
+            cell = page.locator(".il-fields tr", has_text="reason").locator("td").nth(1)
+            shown = cell.inner_text()
+            for value in HOSTILE[:5]:
+                assert value in shown, value
+            assert "‹U+202E›RTL override‹U+202C›" in shown
+            assert page.locator("article script, article img").count() == 0
+            assert page.locator("article a[href^='javascript']").count() == 0
         if path == f"r/{disclosure}/":
             cell = page.locator(".il-fields tr", has_text="description").locator("td").nth(1)
             shown = cell.inner_text()
@@ -181,6 +215,15 @@ def test_hostile_strings_render_as_text(browser: Any, hostile_url: str, hostile:
             assert page.locator("article img[src='x']").count() == 0
             assert page.locator("article a[href^='javascript']").count() == 0
             assert page.locator("article em, article b").count() == 0
+            for name in ("ai.system.name", "rights.copyright_owner"):
+                row = page.locator(".il-fields tr", has_text=name).locator("td").nth(1)
+                assert row.inner_text() in HOSTILE, name
+            # Links from ledger values are plain https only, never given the opener.
+            for link in page.locator(".il-fields a:not(.il-term)").all():
+                href = link.get_attribute("href") or ""
+                assert href.startswith(("https://", "../", "http://127.0.0.1:")), href
+            for link in page.locator(".il-fields a[href^='https://northwind']").all():
+                assert link.get_attribute("rel") == "nofollow noopener noreferrer ugc"
             SCREENSHOTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "hostile.png"), full_page=True)
 
@@ -285,24 +328,34 @@ def test_find_record_by_hash_and_honest_miss(browser: Any, demo_url: str) -> Non
 def _verify(browser: Any, url: str, tamper: str | None = None) -> Visit:
     visit = _visit(browser, url)
     page = visit.page
-    if tamper is not None:
+    page.wait_for_selector("#il-verify[data-ready=true]", timeout=10_000)
+    record = page.locator("#il-record")
+    line = int(record.get_attribute("data-line") or "0")
+    index = int(record.get_attribute("data-log") or "0")
+    if tamper == "record":
 
         def altered(route: Any) -> None:
-            body = route.fetch().body()
-            route.fulfill(body=body.replace(b"a", b"b", 1) if tamper == "record" else _bad(body))
+            lines = gzip.decompress(route.fetch().body()).split(b"\n")
+            lines[line] = lines[line].replace(b"a", b"b", 1)  # this record's bytes only
+            route.fulfill(body=gzip.compress(b"\n".join(lines)))
 
-        page.route(f"**/{'record.json' if tamper == 'record' else 'proof.txt'}", altered)
-    page.wait_for_selector("#il-verify[data-ready=true]", timeout=10_000)
+        page.route("**/records/*.jsonl.gz", altered)
+    elif tamper == "proof":
+
+        def altered_tile(route: Any) -> None:
+            route.fulfill(body=_bad(route.fetch().body(), index ^ 1))
+
+        page.route("**/log/tile/0/**", altered_tile)
     page.locator("#il-verify button").click()
     page.wait_for_selector("#il-verify[data-status]", timeout=20_000)
     return visit
 
 
-def _bad(proof: bytes) -> bytes:
-    """The proof with one hash changed (the fourth line: the first proof hash)."""
-    lines = proof.split(b"\n")
-    lines[2] = lines[2][:5] + (b"A" if lines[2][5:6] != b"A" else b"B") + lines[2][6:]
-    return b"\n".join(lines)
+def _bad(tile: bytes, at: int) -> bytes:
+    """The level-0 tile with one hash changed: the leaf's sibling, first in its proof."""
+    hashes = bytearray(tile)
+    hashes[32 * at] ^= 1
+    return bytes(hashes)
 
 
 def test_verification_in_the_browser_passes_on_a_genuine_record(
@@ -331,3 +384,54 @@ def test_verification_fails_visibly_when_tampered(browser: Any, demo_url: str, t
     assert failing in text
     if tamper == "record":
         assert "✗ Signature" in text or "✗ Canonical form" in text
+
+
+def test_inclusion_proofs_from_tiles_match_the_python_reference(
+    browser: Any, tmp_path: Path
+) -> None:
+    """verify.js builds inclusion proofs from C2SP tiles as log/hashstore.py does, across
+    three tile levels, full and partial tiles (the demo log fits in one tile)."""
+    import base64
+    import hashlib
+
+    from imageledger.log.hashstore import MemoryHashStore, prove_inclusion
+    from imageledger.log.tiles import tile_data, tiles_for_size
+
+    size = 256 * 256 + 256 * 3 + 5  # level-2 tile, partial tiles at every level
+    leaves = [hashlib.sha256(n.to_bytes(4, "big")).digest() for n in range(size)]
+    store = MemoryHashStore.from_leaf_hashes(leaves)
+    for tile in tiles_for_size(size):
+        path = tmp_path / "log" / tile.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(tile_data(tile, store))
+    (tmp_path / "assets").symlink_to(ROOT / "site_src" / "assets")
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><title>tiles</title><link rel="icon" href="data:,">'
+    )
+    indexes = [0, 1, 255, 256, 4097, 65535, 65536, size - 6, size - 2, size - 1]
+    for url in _serve(tmp_path):
+        visit = _visit(browser, url)
+        proofs = visit.page.evaluate(
+            """async ([size, indexes]) => {
+                const m = await import("./assets/js/verify.js");
+                const log = new URL("log/", location.href);
+                const out = [];
+                for (const i of indexes) {
+                    const proof = await m.inclusionProof(log, size, i);
+                    out.push(proof.map((h) => btoa(String.fromCharCode(...h))));
+                }
+                return out;
+            }""",
+            [size, indexes],
+        )
+        _clean_requests(visit)
+    for index, proof in zip(indexes, proofs, strict=True):
+        expected = [base64.b64encode(h).decode() for h in prove_inclusion(size, index, store)]
+        assert proof == expected, index
+
+
+def _clean_requests(visit: Visit) -> None:
+    outside = [u for u in visit.requests if not u.startswith("http://127.0.0.1:")]
+    assert outside == []
+    assert visit.errors == [], visit.errors
+    assert visit.console == [], visit.console

@@ -15,7 +15,10 @@ from site_builds import HOSTILE, ROOT, add_hostile_records, build_site, site_pro
 
 from imageledger.cli import cli, register
 from imageledger.core.schemas import all_schemas
+from imageledger.log.hashstore import prove_inclusion
+from imageledger.log.proof import make_tlog_proof
 from imageledger.log.publish import check_proof
+from imageledger.log.tiles import TileHashReader
 from imageledger.site import build
 from imageledger.site.load import read_ledger
 from imageledger.site.render.html import text
@@ -30,32 +33,79 @@ def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def test_every_record_has_a_page_canonical_bytes_and_a_proof(demo_site: Path) -> None:
+def _canonical_lines(site: Path, publisher: str) -> list[bytes]:
+    pages = sorted(
+        (site / f"api/v1/publishers/{publisher}/records").glob("*.jsonl.gz"),
+        key=lambda p: int(p.name.split(".")[0]),
+    )
+    return [line for page in pages for line in gzip.decompress(page.read_bytes()).splitlines()]
+
+
+def test_every_record_has_a_page_canonical_bytes_and_a_log_index(demo_site: Path) -> None:
     records = list(DEMO.records())
     assert len(records) == sum(len(p.records) for p in DEMO.publishers.values()) > 50
     assert DEMO.log is not None
+    tiles = demo_site / "log"
+    checkpoint = (tiles / "checkpoint").read_bytes()
+    size = int(checkpoint.split(b"\n")[1])
+    reader = TileHashReader(size, lambda tile: (tiles / tile.path).read_bytes())
+    for publisher in DEMO.publishers.values():
+        lines = _canonical_lines(demo_site, publisher.id)
+        assert lines == [r.canonical for r in publisher.records]  # exact bytes, in seq order
+    logged = 0
     for record in records:
         folder = demo_site / "r" / record.publisher / str(record.seq)
-        assert (folder / "index.html").is_file()
-        canonical = (folder / "record.json").read_bytes()
-        assert canonical == record.canonical
-        assert "sha256:" + hashlib.sha256(canonical).hexdigest() == record.hash
-        proof = (folder / "proof.txt").read_bytes()
-        verified = check_proof(proof, canonical, keys=[], origin=None, repo=ROOT)
+        assert not (folder / "record.json").exists()  # one copy: the canonical pages
+        assert not (folder / "proof.txt").exists()  # built in the browser from the tiles
+        html = (folder / "index.html").read_text()
+        assert f'<code id="il-hash">{record.hash}</code>' in html
+        page, line = (record.seq - 1) // 50 + 1, (record.seq - 1) % 50
+        assert f'data-page="{page}" data-line="{line}"' in html
+        found = re.search(r'data-log="([0-9]+)"', html)
+        if record.ref not in DEMO.log.indexes:
+            assert found is None
+            continue
+        logged += 1
+        assert found is not None
+        # What the page states lets anyone prove inclusion from the served tiles alone.
+        index = int(found[1])
+        proof = make_tlog_proof(
+            index=index, proof=prove_inclusion(size, index, reader), signed_checkpoint=checkpoint
+        )
+        assert index == DEMO.log.indexes[record.ref]
+        verified = check_proof(proof, record.canonical, keys=[], origin=None, repo=ROOT)
         assert verified.checkpoint.checkpoint.size == DEMO.log.size
+    assert logged > 50
 
 
-def test_record_page_shows_effects_labels_and_neighbours(demo_site: Path) -> None:
+def test_record_page_is_small_and_meaningful_without_javascript(demo_site: Path) -> None:
     page = (demo_site / "r/northwind/7/index.html").read_text()
-    assert "Retracted by" in page
+    assert "Retracted by" in page  # what affects it is on the page itself
     assert 'href="../12/"' in page
     assert 'href="../6/"' in page
     assert 'href="../8/"' in page
-    assert "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia" in page
-    assert "https://w3id.org/dpv#" in page
-    assert "European Union" in page
+    assert "Generated pet-range teaser." in page  # what it says
+    assert "2026-03-03T11:00:00Z" in page
+    assert "<noscript>" in page
+    assert 'href="../../../api/v1/publishers/northwind/records/1.jsonl.gz"' in page
+    assert page.count("<script") == 1
+    assert 'src="../../../assets/js/record.js"' in page
     consent = (demo_site / "r/emberforge/10/index.html").read_text()
     assert "Consent withdrawn by" in consent
+    plain = (demo_site / "r/harbourlight/3/index.html").read_bytes()
+    assert len(plain) < 1600
+
+
+def test_vocabulary_for_record_pages(demo_site: Path) -> None:
+    vocab = json.loads((demo_site / "api/v1/vocab.json").read_text())
+    iptc = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+    assert vocab["digital_source_type"][iptc][2] == ["term", "trainedAlgorithmicMedia", iptc]
+    assert vocab["purposes"]["advertising"][-1] == [
+        "term",
+        "dpv:Advertising",
+        "https://w3id.org/dpv#Advertising",
+    ]
+    assert vocab["jurisdictions"]["EU"][0] == ["strong", "European Union"]
 
 
 def test_publisher_page_has_key_history_and_feeds(demo_site: Path) -> None:
@@ -84,7 +134,14 @@ def test_api(demo_site: Path) -> None:
     record = page["records"][6]  # a record's API entry is on its publisher's page
     assert record["ref"] == "northwind/7"
     assert record["affected_by"][0]["ref"] == "northwind/12"
-    assert record["links"]["canonical"].endswith("/r/northwind/7/record.json")
+    assert isinstance(record["log_index"], int)
+    assert page["links"]["canonical"].endswith("/api/v1/publishers/northwind/records/1.jsonl.gz")
+    assert page["templates"]["html"].endswith("/r/{ref}/")
+    lines = gzip.decompress((api / "publishers/northwind/records/1.jsonl.gz").read_bytes())
+    canonical = lines.splitlines()[6]  # line (seq-1) mod page_size
+    assert "sha256:" + hashlib.sha256(canonical).hexdigest() == record["hash"]
+    profile = json.loads((api / "publishers/northwind.json").read_text())
+    assert profile["canonical"]["pages"] == [page["links"]["canonical"]]
     assert not (api / "records").exists()  # no per-record API file (ADR 0010)
 
 
@@ -102,14 +159,18 @@ def test_feeds_are_bounded(demo_site: Path) -> None:
 
 
 def test_export_is_deterministic_canonical_jsonl(demo_site: Path) -> None:
-    data = (demo_site / "export/records.jsonl.gz").read_bytes()
-    assert data[4:8] == b"\0\0\0\0"  # gzip mtime 0
+    manifest = json.loads((demo_site / "export/manifest.json").read_text())
+    site_url = "https://demo.imageledger.example/"
+    parts = [(demo_site / url.removeprefix(site_url)).read_bytes() for url in manifest["parts"]]
+    data = b"".join(parts)  # gzip members concatenate: the whole ledger, one .jsonl.gz
+    assert all(part[4:8] == b"\0\0\0\0" for part in parts)  # gzip mtime 0
     lines = gzip.decompress(data).splitlines()
     expected = []
     for publisher in DEMO.publishers.values():
         expected.append(publisher.registration.canonical)
         expected.extend(r.canonical for r in publisher.records)
     assert lines == expected  # registrations and records, in chain order
+    assert manifest["documents"] == len(expected)
 
 
 def test_every_page_has_the_csp_and_no_inline_script(demo_site: Path) -> None:

@@ -9,7 +9,8 @@ from imageledger.core.records import UnverifiedRecord
 from imageledger.site.load import read_ledger
 from imageledger.site.model import SiteLedger
 from imageledger.site.render.html import PageSource, external, rel_url, text
-from imageledger.site.render.record import dpv_iri, render_record
+from imageledger.site.render.record import render_record
+from imageledger.site.render.vocab_cells import dpv_iri
 
 DEMO = read_ledger(ROOT)
 

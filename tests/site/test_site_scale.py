@@ -12,7 +12,7 @@ from site_builds import ROOT, build_site, site_project
 sys.path.insert(0, str(ROOT / "bench"))
 import synth  # bench/synth.py: the synthetic ledger generator
 
-GROWS_BY_DESIGN = ("export/",)  # the bulk export is the whole ledger, by definition
+GROWS_BY_DESIGN = ("export/",)  # the export's manifest lists every canonical page, by design
 
 
 def _build(tmp: Path, records_per_publisher: int) -> Path:
@@ -43,6 +43,16 @@ def test_page_sizes_do_not_grow_with_the_ledger(tmp_path: Path) -> None:
     assert abs(large["r/pub000/999/index.html"] - large["r/pub000/5/index.html"]) < 64
     for name in ("search/search_index.json", "sitemap.xml", "feed.atom", "feed.json"):
         assert abs(large[name] - small[name]) < 512, name
+    # ADR 0013: a record page is a small static document; the record's bytes are one line
+    # of a gzipped canonical page, and its row on an API page is compact.
+    assert large["r/pub000/5/index.html"] < 1600
+    canonical = [v for k, v in large.items() if k.endswith(".jsonl.gz") and "/records/" in k]
+    assert sum(canonical) / 2000 < 400
+    rows = [
+        v for k, v in large.items() if k.startswith("api/v1/publishers/pub") and k.endswith(".json")
+    ]
+    assert sum(rows) / 2000 < 250
+    assert not [k for k in large if k.endswith(("record.json", "proof.txt"))]
     biggest_small = max(v for k, v in small.items() if not k.startswith(GROWS_BY_DESIGN))
     biggest_large = max(v for k, v in large.items() if not k.startswith(GROWS_BY_DESIGN))
     assert biggest_large <= biggest_small * 1.1, "some file grows with the ledger"

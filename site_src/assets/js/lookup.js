@@ -47,7 +47,8 @@ async function fetchBytes(url) {
 
 const pageSizes = new Map();
 
-/** A record's entry in its publisher's API page (kind, summary, affected_by, relied_on_by). */
+/** A record's entry in its publisher's API page (kind, affected_by, relied_on_by), and
+ *  what it says (its description, from its canonical bytes). */
 async function recordEntry(root, ref) {
   const [publisher, seq] = ref.split("/");
   if (!pageSizes.has(publisher)) {
@@ -58,6 +59,10 @@ async function recordEntry(root, ref) {
   const list = JSON.parse(await fetchText(new URL(`api/v1/publishers/${publisher}/records/${page}.json`, root)));
   const entry = list.records.find((r) => r.ref === ref);
   if (!entry) throw new Error(`${ref} is not on its API page`);
+  const line = (Number(seq) - 1) % pageSizes.get(publisher);
+  const { canonicalRecord, pageUrl } = await import("./canonical.js");
+  const { record } = await canonicalRecord(pageUrl(root, ref, page), line, ref);
+  entry.says = typeof record.description === "string" ? record.description : entry.kind;
   return entry;
 }
 
@@ -67,7 +72,7 @@ async function describe(root, ref, how) {
   item.append(link, " — ", how);
   try {
     const record = await recordEntry(root, ref);
-    item.append(el("div", record.summary));
+    item.append(el("div", record.says));
     for (const effect of record.affected_by || []) {
       item.append(el("div", `${effect.kind} by ${effect.ref}${effect.reason ? ": " + effect.reason : ""}`, { class: "il-flag" }));
     }

@@ -1,13 +1,19 @@
 // Verify a record in the browser, trusting neither this site's operator nor its host:
-//   1. record.json is the record's canonical JSON (RFC 8785) and hashes to the stated hash;
+//   1. the record's bytes (line of its publisher's canonical gzip page) are canonical JSON
+//      (RFC 8785) and hash to the hash the page states;
 //   2. its Ed25519 signature (WebCrypto) verifies under a key from the publisher's key
 //      history (or the operator's, for operator-assisted key events);
-//   3. proof.txt (c2sp.org/tlog-proof@v1) proves its inclusion (RFC 9162) in the checkpoint;
+//   3. its inclusion proof (RFC 9162), built here from the log's tiles (C2SP tlog-tiles:
+//      log/tile/<L>/<N>[.p/<W>]), leads to the root of the checkpoint (log/checkpoint);
 //   4. the checkpoint is signed by the operator key (C2SP signed-note) and cosigned by
 //      the witnesses (C2SP tlog-cosignature) up to the ledger's quorum.
-// The keys come from this site too (api/v1/ledger.json, api/v1/publishers/<id>.json):
-// compare them with ledger.yaml in a clone, or pin them, to remove that last trust.
+// The tiles need no trust: a proof built from them proves something only when it leads
+// to the signed root. The keys come from this site too (api/v1/ledger.json,
+// api/v1/publishers/<id>.json): compare them with ledger.yaml in a clone, or pin them.
+// The proof is offered as a c2sp.org/tlog-proof@v1 file, for `imageledger log check-proof`.
 // Results are shown with textContent only.
+
+import { canonicalRecord, pageUrl } from "./canonical.js";
 
 const enc = new TextEncoder();
 
@@ -87,16 +93,94 @@ async function rootFromProof(leaf, index, size, proof) {
   return r;
 }
 
-function parseProof(text) {
-  const split = text.indexOf("\n\n");
-  if (split < 0) throw new Error("no checkpoint in the proof");
-  const head = text.slice(0, split).split("\n");
-  if (head[0] !== "c2sp.org/tlog-proof@v1") throw new Error("not a tlog-proof@v1 file");
-  let i = 1;
-  if (head[i] && head[i].startsWith("extra ")) i++;
-  const m = /^index (0|[1-9][0-9]*)$/.exec(head[i] || "");
-  if (!m) throw new Error("no index line");
-  return { index: m[1], proof: head.slice(i + 1).map(b64), checkpoint: text.slice(split + 2) };
+const TILE_HEIGHT = 8;
+const TILE_WIDTH = 256;
+
+/** A tile index as 3-digit path elements, all but the last prefixed with "x". */
+export function tileIndex(n) {
+  const groups = [String(n % 1000).padStart(3, "0")];
+  for (n = Math.floor(n / 1000); n > 0; n = Math.floor(n / 1000)) groups.push("x" + String(n % 1000).padStart(3, "0"));
+  return groups.reverse().join("/");
+}
+
+/** The hashes of a tree of `size` leaves, read from the tiles under `base` (a C2SP
+ *  tlog-tiles log): as log/tiles.py's TileHashReader, fetched tiles are kept. */
+class Tiles {
+  constructor(base, size) {
+    this.base = base;
+    this.size = size;
+    this.tiles = new Map();
+  }
+
+  async tile(level, index, width) {
+    const path = `tile/${level}/${tileIndex(index)}${width === TILE_WIDTH ? "" : `.p/${width}`}`;
+    if (!this.tiles.has(path)) {
+      const data = new Uint8Array(await (await fetchOk(new URL(path, this.base))).arrayBuffer());
+      if (data.length !== width * 32) throw new Error(`${path} is ${data.length} bytes, not ${width * 32}`);
+      this.tiles.set(path, data);
+    }
+    return this.tiles.get(path);
+  }
+
+  /** The root of the perfect subtree of height `level` whose leaves start at `n` << `level`. */
+  async perfect(level, n) {
+    const tileLevel = Math.floor(level / TILE_HEIGHT);
+    const span = 2 ** (level - tileLevel * TILE_HEIGHT); // hashes of tile level it covers
+    const first = n * span;
+    const index = Math.floor(first / TILE_WIDTH);
+    const count = Math.floor(this.size / 2 ** (TILE_HEIGHT * tileLevel)); // hashes at that level
+    const width = index < Math.floor(count / TILE_WIDTH) ? TILE_WIDTH : count % TILE_WIDTH;
+    const data = await this.tile(tileLevel, index, width);
+    const start = first % TILE_WIDTH;
+    let hashes = [];
+    for (let i = start; i < start + span; i++) hashes.push(data.slice(32 * i, 32 * i + 32));
+    if (hashes.length !== span || hashes[span - 1].length !== 32) throw new Error("hash beyond the tiles");
+    while (hashes.length > 1) {
+      const up = [];
+      for (let i = 0; i < hashes.length; i += 2) up.push(await node(hashes[i], hashes[i + 1]));
+      hashes = up;
+    }
+    return hashes[0];
+  }
+
+  /** MTH(D[lo:hi]) (RFC 9162 §2.1.1), for the ranges an inclusion proof names. */
+  async root(lo, hi) {
+    const k = split(hi - lo);
+    if (k * 2 === hi - lo && lo % (hi - lo) === 0) return this.perfect(Math.log2(hi - lo), lo / (hi - lo));
+    if (hi - lo === 1) return this.perfect(0, lo);
+    return node(await this.root(lo, lo + k), await this.root(lo + k, hi));
+  }
+
+  /** PATH(m, D[lo:hi]) (RFC 9162 §2.1.3.1): the inclusion proof of leaf `m`, sibling first. */
+  async path(m, lo = 0, hi = this.size) {
+    if (hi - lo === 1) return [];
+    const k = split(hi - lo);
+    if (m < lo + k) return [...(await this.path(m, lo, lo + k)), await this.root(lo + k, hi)];
+    return [...(await this.path(m, lo + k, hi)), await this.root(lo, lo + k)];
+  }
+}
+
+/** The largest power of two smaller than `n` (n ≥ 2); n/2 when n is a power of two. */
+function split(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The inclusion proof of entry `index` in the tree of `size` leaves served under `log`. */
+export async function inclusionProof(log, size, index) {
+  if (!(index >= 0 && index < size)) throw new Error(`entry ${index} is not in a tree of size ${size}`);
+  return new Tiles(log, size).path(index);
+}
+
+function base64(bytes) {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** A c2sp.org/tlog-proof@v1 file, as log/proof.py's format_tlog_proof writes it. */
+function formatProof(index, proof, checkpoint) {
+  const head = ["c2sp.org/tlog-proof@v1", `index ${index}`, ...proof.map(base64)].join("\n") + "\n\n";
+  return concat(enc.encode(head), checkpoint);
 }
 
 function parseNote(note) {
@@ -128,13 +212,16 @@ function el(tag, text, attrs) {
   return n;
 }
 
-async function verify(box) {
+/** Check the record on this page; `options`: `root` (the site), `ref`, `hash` (as the page
+ *  states it), `page`/`line` (where its canonical bytes are), `index` (its log entry, or
+ *  undefined). Reports into `box`; returns the inclusion proof file, when one was built. */
+export async function verify(box, options) {
   const out = box.querySelector(".il-verify-result");
   out.replaceChildren();
-  const root = new URL(box.dataset.root, document.baseURI);
-  const ref = box.dataset.ref;
+  const { root, ref, hash, page, line, index } = options;
   const publisher = ref.split("/")[0];
   let failed = 0;
+  let proofFile;
   const report = (ok, text) => {
     failed += ok ? 0 : 1;
     out.append(el("li", `${ok ? "✓" : "✗"} ${text}`, { class: ok ? "il-ok" : "il-fail" }));
@@ -150,15 +237,12 @@ async function verify(box) {
 
   const ledger = await (await fetchOk(new URL("api/v1/ledger.json", root))).json();
   const profile = await (await fetchOk(new URL(`api/v1/publishers/${publisher}.json`, root))).json();
-  const stated = { hash: box.dataset.hash }; // the hash this page states for the record
-  const bytes = new Uint8Array(await (await fetchOk(new URL(`r/${ref}/record.json`, root))).arrayBuffer());
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  const record = JSON.parse(text);
+  const { bytes, text, record } = await canonicalRecord(pageUrl(root, ref, page), line, ref, { cache: "no-store" });
 
-  await check("Canonical form", async () => [jcs(record) === text, "record.json is RFC 8785 JSON"]);
+  await check("Canonical form", async () => [jcs(record) === text, "RFC 8785 JSON"]);
   await check("Record hash", async () => {
-    const hash = "sha256:" + hex(await sha256(bytes));
-    return [hash === stated.hash, hash];
+    const computed = "sha256:" + hex(await sha256(bytes));
+    return [computed === hash, computed];
   });
   await check("Signature", async () => {
     const unsigned = { ...record };
@@ -178,19 +262,21 @@ async function verify(box) {
     return [good.length > 0, good.length ? `Ed25519 by ${good.join(", ")}` : "no signature verifies"];
   });
 
-  let proofText;
-  try {
-    proofText = await (await fetchOk(new URL(`r/${ref}/proof.txt`, root))).text();
-  } catch (e) {
-    report(false, "Inclusion in the log: no proof (not logged yet)");
-  }
-  if (proofText !== undefined) {
-    const proof = parseProof(proofText);
-    const note = parseNote(proof.checkpoint);
+  if (index === undefined) {
+    report(false, "Inclusion in the log: not logged yet");
+  } else {
+    const log = new URL("log/", root);
+    const checkpoint = new Uint8Array(await (await fetchOk(new URL("checkpoint", log))).arrayBuffer());
+    const note = parseNote(new TextDecoder("utf-8", { fatal: true }).decode(checkpoint));
     await check("Inclusion in the log", async () => {
+      const size = Number(note.size);
+      if (!Number.isSafeInteger(size) || index >= size) throw new Error(`entry ${index} is not in the checkpoint of size ${note.size}`);
+      const proof = await inclusionProof(log, size, index);
       const leaf = await sha256(concat(Uint8Array.of(0), bytes));
-      const computed = await rootFromProof(leaf, proof.index, note.size, proof.proof);
-      return [equal(computed, note.root), `entry ${proof.index} of ${note.size}`];
+      const computed = await rootFromProof(leaf, index, size, proof);
+      const ok = equal(computed, note.root);
+      if (ok) proofFile = formatProof(index, proof, checkpoint);
+      return [ok, `entry ${index} of ${note.size}`];
     });
     await check("Checkpoint origin", async () => [note.origin === ledger.origin, note.origin]);
     await check("Checkpoint signature", async () => {
@@ -220,15 +306,5 @@ async function verify(box) {
   }
   box.dataset.status = failed ? "failed" : "ok";
   out.prepend(el("li", failed ? `${failed} check(s) FAILED` : "All checks passed", { class: failed ? "il-fail" : "il-ok" }));
-}
-
-const box = document.getElementById("il-verify");
-if (box) {
-  box.querySelector("button").addEventListener("click", () =>
-    verify(box).catch((e) => {
-      box.dataset.status = "failed";
-      box.querySelector(".il-verify-result").replaceChildren(el("li", `✗ ${e.message}`, { class: "il-fail" }));
-    }),
-  );
-  box.dataset.ready = "true";
+  return proofFile;
 }

@@ -11,7 +11,7 @@ import click
 
 from imageledger.errors import LedgerError, Location, RecordError
 from imageledger.site import inputs, urls
-from imageledger.site.model import Publisher, SiteLedger
+from imageledger.site.model import SiteLedger
 from imageledger.site.render import api, feeds, reference
 from imageledger.site.render.html import PageSource
 from imageledger.site.render.publisher import (
@@ -20,6 +20,7 @@ from imageledger.site.render.publisher import (
     render_publisher_page,
     render_publishers,
 )
+from imageledger.site.render.vocab_cells import vocab_json
 from imageledger.storage.layout import record_filename
 
 CSP_META = (
@@ -38,6 +39,10 @@ HEADERS = (
 )
 FORMAT_REFERENCE = "reference/format.md"
 CLI_REFERENCE = "reference/cli.md"
+
+
+VOCAB = f"{urls.API}/vocab.json"
+"""The vocabulary terms record pages label and link (:mod:`.render.vocab_cells`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +121,10 @@ def pages(
         )
 
 
-def files(
-    ledger: SiteLedger,
-    options: Options,
-    *,
-    now: str,
-    member: Callable[[Publisher], bytes] = api.export_member,
-) -> Iterator[Generated]:
-    """Static files: the JSON API, feeds, indexes, the export (``member`` makes one
-    publisher's gzip member of it; a caller may remember them). Each record's canonical bytes
-    and proof are written beside its page by :mod:`imageledger.site.write`."""
+def files(ledger: SiteLedger, options: Options, *, now: str) -> Iterator[Generated]:
+    """Static files: the JSON API (with each publisher's canonical gzip pages: every
+    record's exact bytes, ADR 0013), the vocabulary record pages show, feeds, indexes, the
+    export manifest."""
     site = options.site_url
     yield Generated("_headers", HEADERS)
     for path, data in reference.schema_files().items():
@@ -133,6 +132,7 @@ def files(
     figures = ledger.figures(now=now)
     yield Generated(f"{urls.API}/ledger.json", api.ledger_json(ledger, figures, site))
     yield Generated(f"{urls.API}/publishers.json", api.publishers_json(ledger, site))
+    yield Generated(VOCAB, api.compact(vocab_json()))
     n = options.feed_entries
     latest = ledger.latest(n)
     for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
@@ -147,17 +147,24 @@ def files(
         yield Generated(
             urls.api_publisher(pid), api.publisher_json(publisher, site, options.page_size), pid
         )
+        yield Generated(urls.registration_gz(pid), api.registration_gz(publisher), pid)
         size = options.page_size
         total = page_count(publisher, size)
         for number in range(1, total + 1):
+            records = page_records(publisher, number, size)
             yield Generated(
                 urls.api_publisher_page(pid, number),
                 partial(api.publisher_page_json, ledger, publisher, number, site, size),
                 pid,
-                inputs.records_key(
-                    ledger, page_records(publisher, number, size), "api", site, size, number, total
-                ),
+                inputs.records_key(ledger, records, "api", site, size, number, total),
             )
+            if publisher.records:
+                yield Generated(
+                    urls.canonical_page(pid, number),
+                    partial(api.canonical_page, publisher, number, size),
+                    pid,
+                    inputs.hashes_key(records, "canonical", size, number),
+                )
         newest = ledger.latest(n, publisher=pid)
         for fmt, render in (("atom", feeds.atom), ("json", feeds.json_feed)):
             yield Generated(
@@ -176,10 +183,4 @@ def files(
     for path, data in api.receipt_index(ledger).items():
         yield Generated(f"{urls.API}/receipts/{path}", data)
     if options.export:
-        parts = tuple(
-            inputs.hashes_key([p.registration, *p.records], "export", p.id)
-            for p in ledger.publishers.values()
-        )
-        yield Generated(
-            urls.EXPORT, partial(api.export_jsonl_gz, ledger, member), None, inputs.digest(parts)
-        )
+        yield Generated(urls.EXPORT, api.export_manifest(ledger, site, options.page_size))

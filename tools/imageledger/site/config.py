@@ -18,9 +18,11 @@ class LedgerPluginConfig(base.Config):  # type: ignore[no-untyped-call]  # mkdoc
     latest = c.Type(int, default=10)
     """Latest disclosures listed on the home page."""
     export = c.Type(bool, default=True)
-    """Write the bulk export ``export/records.jsonl.gz``."""
+    """Write the bulk export's manifest ``export/manifest.json`` (the canonical gzip pages
+    of every publisher, in order)."""
     log = c.Type(bool, default=True)
-    """Publish the log: tiles under ``/log/`` and a ``proof.txt`` per logged record."""
+    """Publish the log: checkpoint, tiles and entry bundles under ``/log/`` (record pages
+    build their inclusion proofs from them in the browser)."""
     workers = c.Type(int, default=0)
     """Processes used to read records (0: one per core)."""
     cache = c.Type(bool, default=True)

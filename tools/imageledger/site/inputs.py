@@ -38,7 +38,7 @@ def view_key(ledger: SiteLedger, record: UnverifiedRecord) -> tuple[object, ...]
         if record.kind == "consent"
         else ()
     )
-    logged = ledger.log is not None and ref in ledger.log.proofs
+    logged = ledger.log.indexes.get(ref) if ledger.log is not None else None
     return (record.hash, effects, used, logged)
 
 

@@ -19,9 +19,7 @@ from imageledger.core.canonical import sha256_ref
 from imageledger.core.keys import format_verifier_key
 from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError, Location, VerificationError
-from imageledger.log.hashstore import MemoryHashStore, prove_inclusion
 from imageledger.log.integrate import log_files
-from imageledger.log.proof import make_tlog_proof
 from imageledger.log.publish import _signed_checkpoint
 from imageledger.log.store import iter_order, load_state
 from imageledger.log.witness import collect_cosignatures, witness_policy
@@ -164,9 +162,8 @@ def read_ledger(
 
 
 def read_log(layout: Layout, publishers: dict[str, Publisher]) -> LogStatus | None:
-    """The latest signed checkpoint and a ``tlog-proof`` for every logged record, or
-    ``None`` when this ledger has no log yet. Proofs come from one pass over the order
-    index (not one pass per record)."""
+    """The latest signed checkpoint and the log index of every logged record (one pass over
+    the order index), or ``None`` when this ledger has no log yet."""
     if not (layout.ledger / "log" / "state").is_file():
         return None
     signed, size, _keys, origin = _signed_checkpoint(layout)
@@ -174,10 +171,8 @@ def read_log(layout: Layout, publishers: dict[str, Publisher]) -> LogStatus | No
     state = load_state(files)
     config = load_config(layout)
     policy = witness_policy(config)
-    leaves: list[bytes] = []
     wanted: dict[str, int] = {}
     for index, line in enumerate(iter_order(files, size)):
-        leaves.append(line.leaf)
         chain = publishers.get(line.publisher)
         if chain is None or not 0 < line.seq <= len(chain.records):
             continue
@@ -189,13 +184,6 @@ def read_log(layout: Layout, publishers: dict[str, Publisher]) -> LogStatus | No
                 location=Location(layout.rel(layout.record_path(line.publisher, line.seq))),
             )
         wanted[line.ref] = index
-    store = MemoryHashStore.from_leaf_hashes(leaves)
-    proofs = {
-        ref: make_tlog_proof(
-            index=index, proof=prove_inclusion(size, index, store), signed_checkpoint=signed
-        )
-        for ref, index in wanted.items()
-    }
     return LogStatus(
         origin=origin,
         size=size,
@@ -205,5 +193,5 @@ def read_log(layout: Layout, publishers: dict[str, Publisher]) -> LogStatus | No
         witnesses=len(policy.keys),
         quorum=policy.quorum,
         cosigned=len(collect_cosignatures(files, policy, size)),
-        proofs=proofs,
+        indexes=wanted,
     )

@@ -126,7 +126,7 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class LogStatus:
-    """The log as the site publishes it: the latest checkpoint and one proof per entry."""
+    """The log as the site publishes it: the latest checkpoint and each record's index."""
 
     origin: str
     size: int
@@ -136,7 +136,9 @@ class LogStatus:
     witnesses: int
     quorum: int
     cosigned: int
-    proofs: Mapping[str, bytes] = field(default_factory=dict)
+    indexes: Mapping[str, int] = field(default_factory=dict)
+    """ref -> the record's entry index in the log (its page names it; the browser proves
+    inclusion from the tiles)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -86,6 +86,19 @@ def _plain(content: str | bytes | PageSource) -> str | bytes:
     return content.markdown() if isinstance(content, PageSource) else content
 
 
+def _favicon(config: MkDocsConfig) -> bytes | None:
+    """The theme's favicon, for ``/favicon.ico`` (browsers ask for it on pages without an
+    icon link; it may be a PNG: they sniff the format)."""
+    if (Path(config.docs_dir) / "favicon.ico").is_file():
+        return None  # the site has its own
+    name = config.theme["favicon"] or "assets/images/favicon.png"
+    for folder in (config.docs_dir, *config.theme.dirs):
+        path = Path(folder) / name
+        if path.is_file():
+            return path.read_bytes()
+    return None
+
+
 class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-call]
     """Renders the ledger in ``ledger/`` into the site (``plugins: [search, imageledger]``)."""
 
@@ -172,12 +185,14 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
             add(File.generated(config, item.path, content=content, inclusion=level))
         clock.mark("pages")
         self.static.clear()
-        members = write.ExportMembers(self._cache())
-        for item in _guarded(build.files(self.ledger, options, now=stamp, member=members)):
+        for item in _guarded(build.files(self.ledger, options, now=stamp)):
             if item.path.startswith(write.STATIC_PREFIXES):  # written in on_post_build
                 self.static.append(item)
             else:
                 add(File.generated(config, item.path, content=_plain(item.materialize())))
+        icon = _favicon(config)
+        if icon is not None:  # standalone pages carry no icon link (ADR 0013)
+            add(File.generated(config, "favicon.ico", content=icon))
         clock.mark("API, feeds, indexes")
         # --- compliance audit (issue 7): /audit/, api/v1/audit.json, consent-status shards
         site = options.site_url

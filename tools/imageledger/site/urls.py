@@ -12,15 +12,6 @@ def record(ref: str) -> str:
     return f"r/{ref}/"
 
 
-def record_json(ref: str) -> str:
-    """The record's exact canonical bytes (what was signed, hashed and logged)."""
-    return f"r/{ref}/record.json"
-
-
-def record_proof(ref: str) -> str:
-    return f"r/{ref}/proof.txt"
-
-
 def publisher(pid: str, page: int = 1) -> str:
     return f"p/{pid}/" if page == 1 else f"p/{pid}/{page}/"
 
@@ -41,12 +32,22 @@ def api_publisher_page(pid: str, page: int) -> str:
     return f"{API}/publishers/{pid}/records/{page}.json"
 
 
+def canonical_page(pid: str, page: int) -> str:
+    """The exact canonical bytes of the records of API page ``page``, one per line, gzipped."""
+    return f"{API}/publishers/{pid}/records/{page}.jsonl.gz"
+
+
+def registration_gz(pid: str) -> str:
+    return f"{API}/publishers/{pid}/registration.jsonl.gz"
+
+
 def page_of(seq: int, size: int) -> int:
     """The list page (from 1) that holds record ``seq`` when pages hold ``size`` records."""
     return (seq - 1) // size + 1
 
 
-EXPORT = "export/records.jsonl.gz"
+EXPORT = "export/manifest.json"
+"""The bulk export: the list of canonical gzip pages that make up the whole ledger."""
 PUBLISHERS = "p/"
 
 

@@ -1,5 +1,7 @@
-"""Write the per-record part of the site straight to disk (adapter): every record's page,
-its canonical bytes and its proof, and the publishers' list pages 2…, outside MkDocs.
+"""Write the per-record part of the site straight to disk (adapter): every record's page
+and the publishers' list pages 2…, outside MkDocs. A record's canonical bytes are on its
+publisher's canonical gzip page, and its inclusion proof is built in the browser from the
+log tiles (ADR 0013): nothing else per record.
 
 One tight loop per worker; with more than one core the records are split into slices and
 rendered by forked processes (they inherit the ledger: nothing is pickled but a count).
@@ -8,7 +10,7 @@ Rebuilds (ADR 0010): MkDocs empties ``site_dir`` before every build, so just bef
 plugin moves the built ``r/`` tree aside (:func:`stash`, one rename) into
 ``.imageledger-cache/site/``; afterwards :func:`write_records` moves it back and renders only
 the records whose page inputs changed, by comparing a key per record (its hash, whether it
-has a successor, what affects it, its proof, the template) with the manifest of the last
+has a successor, what affects it, its log index, the template) with the manifest of the last
 build. Anything unexpected (no manifest, another ``site_dir``, a failed rename) means a full
 render: the cache can only save work.
 """
@@ -30,8 +32,7 @@ from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError
 from imageledger.site import inputs, urls
 from imageledger.site.build import Generated, _rendered
-from imageledger.site.model import Publisher, SiteLedger
-from imageledger.site.render.api import export_member
+from imageledger.site.model import SiteLedger
 from imageledger.site.render.html import PageSource
 from imageledger.site.render.publisher import page_count, page_records
 from imageledger.site.render.standalone import (
@@ -40,7 +41,6 @@ from imageledger.site.render.standalone import (
     publisher_page,
     record_page,
 )
-from imageledger.storage.files import write_atomic
 
 _MIN_PER_WORKER = 2000
 MANIFEST = "manifest.json"
@@ -70,14 +70,8 @@ def _put(path: str, data: bytes) -> None:
         f.write(data)
 
 
-def _proofs(job: Job) -> Mapping[str, bytes]:
-    ledger = job.ledger
-    return ledger.log.proofs if ledger.log is not None and job.proofs else {}
-
-
 def _records(job: Job, start: int, stop: int) -> int:
     ledger = job.ledger
-    proofs = _proofs(job)
     out = str(job.out)
     done = 0
     for record in job.records[start:stop]:
@@ -97,12 +91,6 @@ def _records(job: Job, start: int, stop: int) -> int:
         ).content
         assert isinstance(page, bytes)
         _put(folder + "index.html", page)
-        _put(folder + "record.json", record.canonical)
-        proof = proofs.get(ref)
-        if proof is not None:
-            _put(folder + "proof.txt", proof)
-        elif os.path.exists(folder + "proof.txt"):
-            os.unlink(folder + "proof.txt")
         done += 1
     return done
 
@@ -118,9 +106,9 @@ def _slice(bounds: tuple[int, int]) -> int | str:
 
 
 def page_keys(job: Job) -> dict[str, str]:
-    """Per record, a digest of everything its page, ``record.json`` and proof depend on."""
+    """Per record, a digest of everything its page depends on."""
     ledger = job.ledger
-    proofs = _proofs(job)
+    indexes = ledger.log.indexes if ledger.log is not None else {}
     shared = f"{TEMPLATE_VERSION}|{job.shell.site_name}|{job.shell.csp}|{job.page_size}"
     keys = {}
     for publisher in ledger.publishers.values():
@@ -138,9 +126,9 @@ def page_keys(job: Job) -> dict[str, str]:
                 parts.append(repr((ledger.used_by.get(ref), ledger.used_by_count.get(ref))))
             if ref in job.findings:
                 parts.append(repr(job.findings[ref]))
-            proof = proofs.get(ref)
-            if proof is not None:
-                parts.append(hashlib.sha256(proof).hexdigest())
+            index = indexes.get(ref)
+            if index is not None:  # the page names its log index (stable once logged)
+                parts.append(str(index))
             digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=12)
             keys[ref] = digest.hexdigest()
     return keys
@@ -208,13 +196,16 @@ def write_static(out: Path, items: Sequence[Generated], cache: Path | None) -> i
             (cache / STATIC_MANIFEST).unlink()  # until the trees are consistent again
             if manifest["site_dir"] != str(out.resolve()):
                 raise ValueError("manifest of another build")
+            restored = []
             for tree in STATIC_TREES:
                 if (cache / _stash_name(tree)).is_dir():
                     (out / tree).parent.mkdir(parents=True, exist_ok=True)
                     if (out / tree).exists():
                         raise ValueError(f"{tree} was written by someone else")
                     os.replace(cache / _stash_name(tree), out / tree)
-            old = dict(manifest["files"])
+                    restored.append(f"{tree}/")
+            # A tree that was not stashed (site_dir removed since) holds nothing: rewrite it.
+            old = {k: v for k, v in manifest["files"].items() if k.startswith(tuple(restored))}
         except (OSError, ValueError, KeyError, TypeError):
             old = {}  # start over: these trees hold only what this function writes
             for tree in STATIC_TREES:
@@ -241,30 +232,6 @@ def write_static(out: Path, items: Sequence[Generated], cache: Path | None) -> i
             manifest = {"site_dir": str(out.resolve()), "files": files}
             (cache / STATIC_MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
     return written
-
-
-class ExportMembers:
-    """The export's per-publisher gzip members, remembered in ``cache/export/`` under the
-    digest of the publisher's record hashes: a rebuild compresses only publishers that
-    changed."""
-
-    def __init__(self, cache: Path | None) -> None:
-        self.folder = None if cache is None else cache / "export"
-
-    def __call__(self, publisher: Publisher) -> bytes:
-        if self.folder is None:
-            return export_member(publisher)
-        key = inputs.hashes_key([publisher.registration, *publisher.records], "export")
-        path = self.folder / f"{publisher.id}.{key}.gz"
-        with contextlib.suppress(OSError):
-            return path.read_bytes()
-        data = export_member(publisher)
-        with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for stale in self.folder.glob(f"{publisher.id}.*.gz"):
-                stale.unlink()
-            write_atomic(path, data)
-        return data
 
 
 def _list_stash(url: str) -> str:

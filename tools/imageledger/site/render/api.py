@@ -1,22 +1,21 @@
 """The static JSON API under ``/api/v1/`` and the bulk export (bytes out).
 
-Every file is bounded: lists are paginated by publisher and page; the only file that grows
-with the ledger is the export, which is the point of an export.
+Every file is bounded: lists are paginated by publisher and page, and each API page has a
+twin holding its records' exact canonical bytes (``.jsonl.gz``, ADR 0013). The only file
+that grows with the ledger is the export's manifest, the list of those twins.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from imageledger.core.records import UnverifiedRecord
 from imageledger.site import urls
 from imageledger.site.model import Figures, Publisher, SiteLedger
 from imageledger.site.render.publisher import page_count, page_records
-from imageledger.site.render.summary import summary
 
 VERSION = 1
 
@@ -29,18 +28,19 @@ def _links(site_url: str, **paths: str) -> dict[str, str]:
     return {name: site_url + path for name, path in paths.items()}
 
 
-def record_entry(ledger: SiteLedger, record: UnverifiedRecord, site_url: str) -> dict[str, Any]:
-    links = {"html": urls.record(record.ref), "canonical": urls.record_json(record.ref)}
-    if ledger.log is not None and record.ref in ledger.log.proofs:
-        links["proof"] = urls.record_proof(record.ref)
+def record_entry(ledger: SiteLedger, record: UnverifiedRecord) -> dict[str, Any]:
+    """A record's compact row on its publisher's API page: what it is, where it is in the
+    log, and what affects it. Its content (every field, the signatures) is the same line
+    of the page's ``.jsonl.gz`` twin: the exact canonical bytes."""
     entry: dict[str, Any] = {
         "ref": record.ref,
         "kind": record.kind,
         "hash": record.hash,
         "recorded_at": record.recorded_at,
-        "summary": summary(record),
-        "links": _links(site_url, **links),
     }
+    index = ledger.log.indexes.get(record.ref) if ledger.log is not None else None
+    if index is not None:
+        entry["log_index"] = index
     effects = ledger.effects.get(record.ref, ())
     if effects:
         entry["affected_by"] = [
@@ -108,6 +108,14 @@ def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
             "pages": [
                 site_url + urls.api_publisher_page(publisher.id, n) for n in range(1, pages + 1)
             ],
+            "canonical": {
+                "registration": site_url + urls.registration_gz(publisher.id),
+                "pages": [
+                    site_url + urls.canonical_page(publisher.id, n)
+                    for n in range(1, pages + 1)
+                    if publisher.records  # no records: no page of them
+                ],
+            },
         }
     )
 
@@ -115,28 +123,53 @@ def publisher_json(publisher: Publisher, site_url: str, size: int) -> bytes:
 def publisher_page_json(
     ledger: SiteLedger, publisher: Publisher, number: int, site_url: str, size: int
 ) -> bytes:
+    """Page ``number`` (from 1) of a publisher's records: seqs ``(number-1)·size+1 …
+    number·size``, so appending a record changes only the last page. A record's page on
+    the site is ``templates.html`` with its ref; its exact canonical bytes are line
+    ``(seq-1) mod size`` of ``links.canonical``."""
     pages = page_count(publisher, size)
-    links = {}  # compact JSON (C encoder): these pages list every record between them
+    links = {"canonical": urls.canonical_page(publisher.id, number)}
     if number > 1:
         links["prev"] = urls.api_publisher_page(publisher.id, number - 1)
     if number < pages:
         links["next"] = urls.api_publisher_page(publisher.id, number + 1)
     return (
-        _compact(
+        _compact(  # compact JSON (C encoder): these pages list every record between them
             {
                 "api": VERSION,
                 "publisher": publisher.id,
                 "page": number,
                 "pages": pages,
                 "page_size": size,
-                "records": [
-                    record_entry(ledger, r, site_url) for r in page_records(publisher, number, size)
-                ],
+                "records": [record_entry(ledger, r) for r in page_records(publisher, number, size)],
                 "links": _links(site_url, **links),
+                "templates": {"html": site_url + urls.record("{ref}")},
             }
         )
         + b"\n"
     )
+
+
+def _gzip(data: bytes) -> bytes:
+    """``data`` as one deterministic gzip member (no time, no file name): the same ledger
+    gives the same bytes, and members concatenate into one valid gzip file."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def canonical_page(publisher: Publisher, number: int, size: int) -> bytes:
+    """The exact canonical bytes of the records on API page ``number``, one per line
+    (``\\n`` after each), gzipped: what record pages, verification and downloads read."""
+    return _gzip(b"".join(r.canonical + b"\n" for r in page_records(publisher, number, size)))
+
+
+def compact(value: Any) -> bytes:
+    """``value`` as compact, sorted JSON (files read by the browser)."""
+    return _compact(value)
+
+
+def registration_gz(publisher: Publisher) -> bytes:
+    """The publisher's registration (its chain's start), canonical bytes and a newline."""
+    return _gzip(publisher.registration.canonical + b"\n")
 
 
 SHARD_TARGET = 64
@@ -191,21 +224,18 @@ def _compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def export_member(publisher: Publisher) -> bytes:
-    """One publisher's part of the export: its registration and records, one canonical JSON
-    document per line, as one deterministic gzip member (mtime 0, no file name)."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as out:
-        out.write(publisher.registration.canonical + b"\n")
-        for record in publisher.records:
-            out.write(record.canonical + b"\n")
-    return buffer.getvalue()
-
-
-def export_jsonl_gz(
-    ledger: SiteLedger, member: Callable[[Publisher], bytes] = export_member
-) -> bytes:
-    """The bulk export: every publisher's :func:`export_member`, in publisher order. Gzip
-    members concatenate (RFC 1952 §2.2): ``gunzip`` and every gzip library read the whole
-    file as the registrations and records in publisher then seq order."""
-    return b"".join(member(publisher) for publisher in ledger.publishers.values())
+def export_manifest(ledger: SiteLedger, site_url: str, size: int) -> bytes:
+    """The bulk export as a list of the canonical gzip pages, in order: every registration
+    and record, publisher by publisher in chain order. gzip members concatenate, so
+    fetching ``parts`` in order and joining the bytes gives one ``.jsonl.gz`` of the whole
+    ledger; it costs no bytes beyond the pages record pages already read."""
+    parts = []
+    for publisher in ledger.publishers.values():
+        parts.append(site_url + urls.registration_gz(publisher.id))
+        parts.extend(
+            site_url + urls.canonical_page(publisher.id, n)
+            for n in range(1, page_count(publisher, size) + 1)
+            if publisher.records
+        )
+    records = sum(1 + len(p.records) for p in ledger.publishers.values())
+    return dump({"api": VERSION, "format": "jsonl.gz", "documents": records, "parts": parts})

@@ -39,9 +39,12 @@ def page_records(publisher: Publisher, number: int, size: int) -> list[Unverifie
     return publisher.records[(number - 1) * size : number * size]
 
 
-def _rows(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) -> str:
+def _rows(
+    base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord], *, seq_only: bool
+) -> str:
     """The rows of a records table, as one string (a tight loop: list pages hold every
-    record of the ledger between them)."""
+    record of the ledger between them); ``seq_only`` names records by seq alone (on their
+    publisher's pages)."""
     root = rel_url(base, "")
     out = []
     for record in records:
@@ -51,19 +54,24 @@ def _rows(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) ->
             if marks
             else " "
         )
+        # Compact rows (end tags of td and tr are optional in HTML): list pages hold every
+        # record of the ledger between them.
         out.append(
-            f'<tr><td><a href="{root}{urls.record(record.ref)}"><code>{esc(record.ref)}</code>'
-            f"</a></td><td>{esc(KIND_NAMES.get(record.kind, record.kind))}</td>"
-            f"<td>{esc(record.recorded_at)}</td><td>{esc(summary(record))}{flag}</td></tr>"
+            f'<tr><td><a href="{root}{urls.record(record.ref)}">'
+            f"{record.seq if seq_only else esc(record.ref)}</a>"
+            f"<td>{esc(KIND_NAMES.get(record.kind, record.kind))}"
+            f"<td>{esc(record.recorded_at)}<td>{esc(summary(record))}{flag}"
         )
     return "".join(out)
 
 
-def records_table(base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord]) -> Markup:
+def records_table(
+    base: str, ledger: SiteLedger, records: Sequence[UnverifiedRecord], *, seq_only: bool = False
+) -> Markup:
+    rows = _rows(base, ledger, records, seq_only=seq_only)
     return _trusted(
         '<div class="il-table "><table><thead><tr><th>Record</th><th>Kind</th>'
-        f"<th>Recorded</th><th>Says</th></tr></thead><tbody>{_rows(base, ledger, records)}"
-        "</tbody></table></div>"
+        f"<th>Recorded</th><th>Says</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
@@ -178,7 +186,7 @@ def render_publisher_page(
     first = (number - 1) * size + 1
     heading = f"Records {first}–{first + len(records) - 1}" if records else "Records"
     parts.append(_pager(base, publisher.id, number, total))
-    parts.append(section(heading, records_table(base, ledger, records), "records"))
+    parts.append(section(heading, records_table(base, ledger, records, seq_only=True), "records"))
     parts.append(_pager(base, publisher.id, number, total))
     suffix = "" if number == 1 else f" (page {number})"
     return page(f"Publisher {publisher.id}{suffix}", join(parts, "\n"))

@@ -4,7 +4,8 @@
 MkDocs never sees these pages (ADR 0010): the theme's template would add ~8 KB of chrome
 to every record, and MkDocs' per-page pipeline costs ~5 ms each. A record page is one
 string template around the renderers' escaped body: the CSP ``<meta>``, one stylesheet,
-one deferred module script (``verify.js``), a header linking home and the publisher.
+one deferred module script (``record.js``: on record pages it renders the field table,
+signatures, downloads and verification, ADR 0013), a header linking home and the publisher.
 """
 
 from __future__ import annotations
@@ -20,23 +21,25 @@ from imageledger.site.render.html import PageSource, rel_url
 from imageledger.site.render.publisher import render_publisher_page
 from imageledger.site.render.record import render_record
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 """Bump when a standalone page's markup changes (rebuilds re-render every cached page)."""
 STYLESHEET = "assets/css/page.css"
-SCRIPT = "assets/js/verify.js"
+SCRIPT = "assets/js/record.js"
 
 _TEMPLATE = (
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
     '<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-    '<meta name="referrer" content="no-referrer">'
     "<title>{title} - {site}</title>"
-    '<link rel="icon" href="{root}assets/images/favicon.png">'
     '<link rel="stylesheet" href="{root}{css}">'
     '<script type="module" src="{root}{js}"></script></head>\n'
     '<body><header class="il-top"><a href="{root}">{site}</a>{crumb}</header>\n'
-    "<main><article>\n<h1>{title}</h1>\n{body}\n</article></main></body></html>\n"
+    '<main><article class="il">\n<h1>{title}</h1>\n{body}\n</article></main>\n'
 )
+"""Every byte here is paid once per record (ADR 0013): no ``<link rel="icon">`` (browsers
+ask for ``/favicon.ico``, which the plugin writes), no referrer ``<meta>`` (these pages make
+no cross-origin request, and every outbound link carries ``rel="noreferrer"``), no optional
+end tags."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class Shell:
             css=STYLESHEET,
             js=SCRIPT,
             crumb=crumb,
-            body=source.html(),
+            body=source.body,
         ).encode()
 
 
