@@ -52,7 +52,6 @@ class Options:
     feed_entries: int = 20
     latest: int = 10
     export: bool = True
-    proofs: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,6 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
             feed_entries=self.config.feed_entries,
             latest=self.config.latest,
             export=self.config.export,
-            proofs=self.config.log,
         )
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -238,7 +237,6 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
             out=Path(config.site_dir),
             page_size=self.config.page_size,
             latest=self.config.latest,
-            proofs=self.config.log,
             cache=self._cache(),
             findings=audit_data.record_findings(self.audit) if self.audit else {},
         )

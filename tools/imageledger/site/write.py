@@ -54,7 +54,6 @@ class Job:
     out: Path
     page_size: int
     latest: int
-    proofs: bool
     cache: Path | None = None
     """``.imageledger-cache/site/`` of this repository, or None to render everything."""
     records: tuple[UnverifiedRecord, ...] = ()
