@@ -13,26 +13,36 @@ def _tree(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """A file's inode and mtime: equal after a rebuild means the file was kept."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def _assert_same_as_a_full_build(project: Path, out: Path, tmp_path: Path) -> None:
+    full = tmp_path / "full"  # another site_dir: the manifest does not apply, all rendered
+    build_site(project, full)
+    assert _tree(out) == _tree(full)
+
+
 def test_rebuild_after_one_record_renders_only_what_changed(tmp_path: Path) -> None:
     (tmp_path / "project").mkdir()
     project = site_project(tmp_path / "project")
     out = tmp_path / "out"
     build_site(project, out)
     untouched = out / "r/northwind/3/index.html"
-    before = untouched.stat().st_ino, untouched.stat().st_mtime_ns
+    before = _stamp(untouched)
     shard = out / "api/v1/images/meta.json"  # the new record is a consent: no new image
-    shard_before = shard.stat().st_ino, shard.stat().st_mtime_ns
+    shard_before = _stamp(shard)
     last = max(int(p.name) for p in (out / "r/northwind").iterdir())
     ref = add_consent_with_receipt(project)  # northwind/<last + 1>
     build_site(project, out)
-    assert (untouched.stat().st_ino, untouched.stat().st_mtime_ns) == before  # reused
-    assert (shard.stat().st_ino, shard.stat().st_mtime_ns) == shard_before
+    assert _stamp(untouched) == before  # reused
+    assert _stamp(shard) == shard_before
     assert (out / f"r/{ref}/index.html").is_file()
     previous = (out / f"r/northwind/{last}/index.html").read_text()
     assert f'href="../{last + 1}/"' in previous  # its "next" link was re-rendered
-    full = tmp_path / "full"  # another site_dir: the manifest does not apply, all rendered
-    build_site(project, full)
-    assert _tree(out) == _tree(full)
+    _assert_same_as_a_full_build(project, out, tmp_path)
 
 
 def test_a_removed_site_dir_means_a_full_render(tmp_path: Path) -> None:
@@ -66,18 +76,16 @@ def test_rebuild_keeps_list_and_api_pages_that_did_not_change(tmp_path: Path) ->
     out = tmp_path / "out"
     build_site(project, out)
     kept = out / "p/northwind/2/index.html"
-    before = kept.stat().st_ino, kept.stat().st_mtime_ns
+    before = _stamp(kept)
     last_page = out / f"p/northwind/{-(-count // size)}/index.html"
     other = out / "api/v1/publishers/emberforge/records/1.json"
-    other_before = other.stat().st_ino, other.stat().st_mtime_ns
+    other_before = _stamp(other)
     ref = add_consent_with_receipt(project)
     build_site(project, out)
-    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == before  # not rendered again
-    assert (other.stat().st_ino, other.stat().st_mtime_ns) == other_before
+    assert _stamp(kept) == before  # not rendered again
+    assert _stamp(other) == other_before
     assert ref.encode() in last_page.read_bytes()  # the last page now lists it
-    full = tmp_path / "full"
-    build_site(project, full)
-    assert _tree(out) == _tree(full)
+    _assert_same_as_a_full_build(project, out, tmp_path)
 
 
 def test_rebuild_reads_a_record_edited_in_place(tmp_path: Path) -> None:
@@ -101,15 +109,13 @@ def test_rebuild_updates_the_image_index_in_place(tmp_path: Path) -> None:
     out = tmp_path / "out"
     build_site(project, out)
     index = out / "api/v1/images"
-    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+    before = {p: _stamp(p) for p in index.rglob("*") if p.is_file()}
     disclosure, _ = add_hostile_records(project)  # one more image, found by hash and PDQ
     build_site(project, out)
-    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in index.rglob("*") if p.is_file()}
+    after = {p: _stamp(p) for p in index.rglob("*") if p.is_file()}
     rewritten = {p for p in after if before.get(p) != after[p]}
     # meta.json, one sha256 shard and at most 16 PDQ shards: not the whole index
     assert index / "meta.json" in rewritten
     assert 2 <= len(rewritten) <= 18 < len(after)
-    full = tmp_path / "full"
-    build_site(project, full)
-    assert _tree(out) == _tree(full)
+    _assert_same_as_a_full_build(project, out, tmp_path)
     assert disclosure.startswith("northwind/")
