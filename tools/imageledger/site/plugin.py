@@ -115,6 +115,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        gc.unfreeze()  # what the last build froze (`mkdocs serve`) may be collected again
         if self.serving:
             # `mkdocs serve` injects an inline live-reload script; allow it on the local
             # preview only (the template reads this; a built site never has it).
