@@ -13,6 +13,7 @@ publishes a checkpoint over them flushes first (``publish.write_tiles`` does).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -131,7 +132,10 @@ def _level0(span: tuple[int, int]) -> _Level0:
 def _run_level0(spans: list[tuple[int, int]], workers: int) -> list[_Level0]:
     if workers <= 1 or len(spans) <= 1:
         return [_level0(span) for span in spans]
-    with multiprocessing.get_context("fork").Pool(min(workers, len(spans))) as pool:
+    with multiprocessing.get_context("fork").Pool(
+        min(workers, len(spans)),
+        initializer=gc.disable,  # everything is freed by refcount
+    ) as pool:
         return pool.map(_level0, spans, chunksize=1)
 
 
