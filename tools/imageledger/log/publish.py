@@ -99,8 +99,12 @@ def _signed_checkpoint(layout: Layout) -> tuple[bytes, int, list[VerifierKey], s
     return signed, cp.size, keys, config.origin
 
 
-def write_tiles(repo: Path, out: Path) -> TilesResult:
-    """Write (or extend) the tiles of the ledger's latest checkpoint into ``out``."""
+def write_tiles(repo: Path, out: Path, *, durable: bool = True) -> TilesResult:
+    """Write (or extend) the tiles of the ledger's latest checkpoint into ``out``.
+
+    ``durable``: flush the tiles to disk before the checkpoint that makes them reachable
+    replaces the old one (a site build, which MkDocs never flushes, passes ``False``).
+    """
     layout = Layout(repo)
     signed, size, keys, origin = _signed_checkpoint(layout)
     files = log_files(layout)
@@ -164,7 +168,7 @@ def write_tiles(repo: Path, out: Path) -> TilesResult:
         written += 1
         total += len(config_bytes)
     if existing != signed:
-        if build.files:
+        if build.files and durable:
             os.sync()  # the tiles are on disk before the checkpoint that makes them reachable
         write_atomic(out / "checkpoint", signed)  # last: readers see old or new, never half
         written += 1
