@@ -3,7 +3,8 @@
 No repository is needed: registrations carry the publishers' first keys and key events
 carry the rest, so the operator key is the only trust anchor. Parsing and Ed25519 run on
 every core (``fork``: the entries are inherited, not pickled); the chains are then walked
-in log order in one process.
+in log order in one process. ``check_entries`` checks a list in memory; ``sitecheck``
+feeds ``check_entry`` and ``ChainWalk`` from a published log's bundles.
 """
 
 from __future__ import annotations

