@@ -7,8 +7,10 @@ tile, and return only the 32-byte roots. The main process then writes the upper 
 those roots (1/256 of the hashes) and computes the tree root. The bytes are those of
 ``publish.tile_files``; only tiles that are new or grew since ``old_size`` are written.
 
-Files are written through a temporary name and a rename, without ``fsync``: a caller that
-publishes a checkpoint over them flushes first (``publish.write_tiles`` does).
+Files are written in place, without a temporary name or ``fsync``: every path written is
+one the published checkpoint does not reach yet (a new tile, or a partial one at its new
+width), so no reader can see one half written. A caller that then publishes a checkpoint
+over them flushes first (``publish.write_tiles`` does).
 """
 
 from __future__ import annotations
@@ -89,16 +91,14 @@ _job: tuple[str, int, int, Entries] | None = None  # (out, old_size, size, entri
 
 
 def _write(path: str, data: bytes) -> None:
-    tmp = f"{path}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except OSError as e:
         raise StorageError(
             f"cannot write: {e}", code="write-failed", location=Location(path)
