@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,22 @@ def test_fast_jcs_equals_reference(value: dict[str, Any]) -> None:
 @given(st.dictionaries(KEYS, VALUES, max_size=6))
 def test_parse_canonical_json_round_trips(value: dict[str, Any]) -> None:
     assert canonical.parse_canonical_json(canonical.canonical_json(value)) == value
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_orjson_encodes_the_value_subset_as_jcs(value: dict[str, Any]) -> None:
+    assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == canonical.canonical_json(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_the_common_path_accepts_only_what_the_full_path_accepts(value: dict[str, Any]) -> None:
+    data = canonical.canonical_json(value)
+    common = canonical._parse_common(data)
+    assert common is None or common == value
+    assert common is not None or not data.isascii() or b"null" in data
+    assert canonical._parse_common(b"{ " + data[1:]) is None  # whitespace: never canonical
 
 
 @settings(max_examples=200, deadline=None)
@@ -61,9 +78,14 @@ def test_rfc8785_escapes_and_order() -> None:
         pytest.param('{"\u00e9":1}'.encode(), "json-key", id="non-ascii-key"),
         pytest.param(b'{"a":"\\ud800"}', "json-surrogate", id="lone-surrogate"),
         pytest.param(b'{"a":"\\u00e9"}', "json-not-canonical", id="needless-escape"),
+        pytest.param(b'{"a":"\\u001F"}', "json-not-canonical", id="upper-case-escape"),
+        pytest.param(b'{"a":"\\/"}', "json-not-canonical", id="escaped-solidus"),
+        pytest.param(b'{"a":-0}', "json-not-canonical", id="negative-zero"),
+        pytest.param(b'{"a":1E2}', "json-syntax", id="exponent"),
     ],
 )
 def test_parse_canonical_json_refuses(data: bytes, code: str) -> None:
+    assert canonical._parse_common(data) is None  # every refusal is the full path's
     with pytest.raises(RecordError) as info:
         canonical.parse_canonical_json(data)
     assert info.value.code == code

@@ -140,6 +140,11 @@ def test_tiles_extend_incrementally_to_what_a_fresh_build_writes(
     assert cli("--repo", repo, "log", "tiles", "--out", str(fresh)).code == 0
     grown = {k: v for k, v in snapshot(out).items() if ".p/82" not in k}
     assert grown == snapshot(fresh)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = cli("--repo", repo, "log", "tiles", "--out", str(out))
+    assert again.code == 0
+    assert "0 files written" in again.out
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
 def test_prove_and_check_proof(ledger_copy: Path, tmp_path: Path, cli: CLI) -> None:

@@ -15,6 +15,7 @@ import json
 import unicodedata
 from typing import Any
 
+import orjson
 import rfc8785
 
 from imageledger.core import limits
@@ -87,11 +88,17 @@ def canonical_json_reference(value: Any) -> bytes:
 def parse_canonical_json(data: bytes) -> dict[str, Any]:
     """Parse JSON that must already be canonical (log entries, API files).
 
+    Most entries take ``_parse_common``; whatever it does not accept is parsed again here,
+    and every error is raised here, so both give the same value or the same error.
+
     The value checks ride on the parser's hooks (keys, integers, floats) and one NFC check
     of the whole text: the canonical encoder escapes only ASCII characters, and a quote
     neither composes nor reorders with its neighbours, so the text is NFC exactly when
     every string in it is. Only a ``null`` sends it through the full value walk.
     """
+    value = _parse_common(data)
+    if value is not None:
+        return value
     try:
         text = data.decode("utf-8")
         # Duplicate keys need no hook: the last one wins, so re-encoding would not give back
@@ -115,6 +122,26 @@ def parse_canonical_json(data: bytes) -> dict[str, Any]:
     return value
 
 
+def _parse_common(data: bytes) -> dict[str, Any] | None:
+    """The common case: ASCII text without ``null`` that re-encodes to itself.
+
+    Its strings hold no escapes beyond the canonical ones (the encoder writes the characters
+    of any other ``\\u`` escape as themselves, which ASCII text cannot match), so they are
+    ASCII, hence NFC and without surrogates. The encoder is orjson's, which writes the
+    ledger's value subset byte for byte as :func:`canonical_json` does (a property test holds
+    them equal) several times faster. ``None`` for any other text, valid or not:
+    ``parse_canonical_json`` decides, and raises.
+    """
+    if not data.isascii() or b"null" in data:
+        return None
+    try:
+        value = _decode(data.decode("ascii"))
+        encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (ValueError, TypeError):  # orjson.JSONEncodeError is a TypeError
+        return None
+    return value if isinstance(value, dict) and encoded == data else None
+
+
 def _ascii_keys(value: Any) -> bool:
     if isinstance(value, dict):
         return all(k.isascii() and _ascii_keys(v) for k, v in value.items())
@@ -134,6 +161,9 @@ def _no_float(text: str) -> Any:
     raise ValueError(f"float {text} is not allowed")
 
 
+_decode = json.JSONDecoder(parse_float=_no_float, parse_int=_bounded_int).decode
+
+
 def unsigned(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != "signatures"}
 
@@ -147,11 +177,18 @@ def signing_message(record: dict[str, Any], encoded: bytes | None = None) -> byt
     The cut is checked against the member's own encoding; anything unexpected encodes.
     """
     if encoded is not None and "signatures" in record:
-        member = b',"signatures":' + canonical_json(record["signatures"])
+        member = b',"signatures":' + _encode_member(record["signatures"])
         start = encoded.rfind(b',"signatures":[')
         if start > 0 and encoded[start : start + len(member)] == member:
             return SIGNING_PREFIX + encoded[:start] + encoded[start + len(member) :]
     return SIGNING_PREFIX + canonical_json(unsigned(record))
+
+
+def _encode_member(value: Any) -> bytes:
+    try:  # a cut that orjson's bytes would not match falls back to encoding the whole record
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return canonical_json(value)
 
 
 def sha256_ref(data: bytes) -> str:

@@ -55,20 +55,28 @@ class ChainEntry:
 
     @classmethod
     def of(cls, record: UnverifiedRecord) -> ChainEntry:
-        return cls(
+        return cls(*cls.fields_of(record))
+
+    @staticmethod
+    def fields_of(record: UnverifiedRecord) -> ChainFields:
+        """The constructor's arguments: a plain tuple, cheap to send between processes."""
+        return (
             record.publisher,
             record.seq,
             record.prev,
             record.hash,
             record.kind,
             record.recorded_at,
-            tuple(ref for ref, _ in record.signatures),
+            tuple(s["key"] for s in record.data["signatures"]),
             KeyEvent.of(record),
         )
 
     @property
     def ref(self) -> str:
         return f"{self.publisher}/{self.seq}"
+
+
+ChainFields = tuple[str, int, str | None, str, str, str, tuple[str, ...], KeyEvent | None]
 
 
 @dataclass(slots=True)

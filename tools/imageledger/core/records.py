@@ -157,7 +157,8 @@ def check_shape(data: dict[str, Any], *, values_checked: bool = False) -> str:
     subset (ASCII keys, NFC strings, integers in range), so it is not walked again.
     """
     kind = kind_of(data)
-    error = next(_validator(kind).iter_errors(data), None)
+    validator = _validator(kind)
+    error = None if validator.is_valid(data) else next(validator.iter_errors(data), None)
     if error is not None:
         raise RecordError(
             error.message,

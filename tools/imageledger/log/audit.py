@@ -24,17 +24,14 @@ from imageledger.errors import (
     Severity,
     VerificationError,
 )
-from imageledger.log import merkle
 from imageledger.log.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
-from imageledger.log.entries import check_entries
-from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, MAX_TILE, LogSource
+from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, LogSource
 from imageledger.log.hashstore import HashReader, MemoryHashStore, prove_consistency, tree_hash
 from imageledger.log.integrate import log_files, read_entry
 from imageledger.log.merkle import encode_hash, leaf_hash, verify_consistency
 from imageledger.log.note import parse_note
-from imageledger.log.publish import full_tile_files
 from imageledger.log.sequence import verify_history
-from imageledger.log.tiles import entry_bundles_for_size, parse_entry_bundle
+from imageledger.log.sitecheck import check_log
 from imageledger.log.witness import (
     WitnessPolicy,
     collect_cosignatures,
@@ -357,28 +354,11 @@ def _site(
         )
     key_list = list(keys.values())
     cp = verify_checkpoint(signed, origin=origin, log_keys=key_list).checkpoint
-    entries: list[bytes] = []
-    for bundle in entry_bundles_for_size(cp.size):
-        entries.extend(parse_entry_bundle(source.bundle(bundle), bundle))
-    leaves = [leaf_hash(e) for e in entries]
-    for path, derived in full_tile_files(leaves, lambda n: ()):
-        if path.startswith("tile/entries/"):
-            break  # bundles were read above: each entry is hashed into the level-0 tiles
-        if source.need(path, MAX_TILE) != derived:
-            raise VerificationError(
-                "tile does not match the entries",
-                code="tile-mismatch",
-                location=Location(source.describe(path)),
-            )
-    store = LazyStore(leaves)
-    if merkle.root(leaves) != cp.root_hash:
-        raise VerificationError(
-            "the entries do not lead to the checkpoint's root", code="log-root-mismatch"
-        )
+    checked = check_log(source, cp.size, cp.root_hash, keys, workers=workers, progress=progress)
     audit.checkpoint = cp
-    audit.entries = len(entries)
-    report, _chains = check_entries(entries, keys, workers=workers, progress=progress)
-    audit.report.extend(report)
+    audit.entries = cp.size
+    audit.report.extend(checked.report)
+    store = LazyStore(checked.leaves)
     _quorum(audit, signed, origin, key_list, policy)
     _remember(audit, state, signed, store, key_list)
     if keys_file is not None and audit.report and not keys_file.is_file():

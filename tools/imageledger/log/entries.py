@@ -3,7 +3,8 @@
 No repository is needed: registrations carry the publishers' first keys and key events
 carry the rest, so the operator key is the only trust anchor. Parsing and Ed25519 run on
 every core (``fork``: the entries are inherited, not pickled); the chains are then walked
-in log order in one process.
+in log order in one process. ``check_entries`` checks a list in memory; ``sitecheck``
+feeds ``check_entry`` and ``ChainWalk`` from a published log's bundles.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from imageledger.core.canonical import parse_canonical_json, sha256_ref
-from imageledger.core.chain import ChainEntry, PublisherChain
+from imageledger.core.chain import ChainEntry, ChainFields, PublisherChain
 from imageledger.core.keys import VerifierKey, parse_verifier_key
 from imageledger.core.limits import MAX_ENTRY_BYTES
 from imageledger.core.records import UnverifiedRecord, check_shape, verify_candidates
@@ -34,27 +34,29 @@ from imageledger.errors import (
 KeyTable = dict[str, list[VerifierKey]]
 
 
-@dataclass(frozen=True, slots=True)
-class EntryResult:
-    index: int
-    entry: ChainEntry | None = None
-    verified: frozenset[tuple[str, bytes]] = frozenset()
-    registration: dict[str, Any] | None = None
-    finding: Finding | None = None
+Checked = tuple[
+    int, ChainFields | None, frozenset[tuple[str, bytes]], dict[str, Any] | None, Finding | None
+]
+"""What checking one entry on its own found: its index, its chain fields, the ``(ref, public
+key)`` pairs whose signatures verified, a registration's data, or else a finding. A plain
+tuple: workers send these by the hundred thousand, and tuples pickle several times faster."""
+
+_keys: KeyTable = {}  # the candidate keys, set before the workers fork
 
 
-_entries: Sequence[bytes] = ()
-_keys: KeyTable = {}
+def set_keys(keys: KeyTable) -> None:
+    """The candidate keys ``check_entry`` tries (set before forking workers, cleared after)."""
+    global _keys
+    _keys = keys
 
 
 def _where(index: int) -> Location:
     return Location(f"log entry {index}")
 
 
-def check_entry(index: int) -> EntryResult:
-    """Check entry ``index`` of ``_entries`` in isolation, against every candidate key."""
+def check_entry(raw: bytes, index: int) -> Checked:
+    """Check log entry ``index`` in isolation, against every candidate key in ``_keys``."""
     try:
-        raw = _entries[index]
         data = parse_canonical_json(raw)  # the bytes are the canonical form: no re-encoding
         if len(raw) > MAX_ENTRY_BYTES:
             raise RecordError("entry is larger than a record may be", code="record-size")
@@ -62,26 +64,21 @@ def check_entry(index: int) -> EntryResult:
             data, check_shape(data, values_checked=True), raw, sha256_ref(raw)
         )
         verified, _ = verify_candidates(record, _keys)
-        return EntryResult(
-            index,
-            ChainEntry.of(record),
-            verified,
-            record.data if record.kind == "publisher" else None,
-        )
+        registration = record.data if record.kind == "publisher" else None
+        return index, ChainEntry.fields_of(record), verified, registration, None
     except LedgerError as e:
-        return EntryResult(
-            index,
-            finding=Finding(
-                e.code, e.message, Location(_where(index).path, None, e.location.field)
-            ),
-        )
+        where = Location(_where(index).path, None, e.location.field)
+        return index, None, frozenset(), None, Finding(e.code, e.message, where)
 
 
-def _check_range(span: tuple[int, int]) -> list[EntryResult]:
-    return [check_entry(i) for i in range(*span)]
+_entries: Sequence[bytes] = ()
 
 
-def key_table(entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey]) -> KeyTable:
+def _check_range(span: tuple[int, int]) -> list[Checked]:
+    return [check_entry(_entries[i], i) for i in range(*span)]
+
+
+def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]) -> KeyTable:
     """Every key any entry introduces (candidates only: the chain walk decides who may sign)."""
     table: KeyTable = defaultdict(list)
     for key in operator_keys.values():
@@ -101,17 +98,17 @@ def key_table(entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey]
     return dict(table)
 
 
-def _results(count: int, workers: int, progress: Callable[[int], None] | None) -> list[EntryResult]:
+def _results(count: int, workers: int, progress: Callable[[int], None] | None) -> list[Checked]:
     if workers <= 1 or count < 512:
         out = []
         for i in range(count):
-            out.append(check_entry(i))
+            out.append(check_entry(_entries[i], i))
             if progress:
                 progress(1)
         return out
     step = max(64, min(2048, count // (workers * 8)))
     spans = [(i, min(i + step, count)) for i in range(0, count, step)]
-    results: list[EntryResult] = []
+    results: list[Checked] = []
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for chunk in pool.imap(_check_range, spans):
             results.extend(chunk)
@@ -129,52 +126,65 @@ def check_entries(
 ) -> tuple[Report, dict[str, PublisherChain]]:
     """Check every entry and walk every chain in log order; report what fails."""
     global _entries, _keys
-    report = Report()
     _entries, _keys = entries, key_table(entries, operator_keys)
     try:
         results = _results(len(entries), workers or os.cpu_count() or 1, progress)
     finally:
         _entries, _keys = (), {}
-    chains: dict[str, PublisherChain] = {}
-    broken: set[str] = set()
+    walk = ChainWalk(operator_keys)
     for result in results:
-        if result.finding is not None or result.entry is None:
-            if result.finding is not None:
-                report.add(result.finding)
-            continue
-        entry = result.entry
-        if entry.publisher in broken:
-            continue
+        walk.add(result)
+    return walk.report, walk.chains
+
+
+class ChainWalk:
+    """Walk the chains in log order, one checked entry after the other."""
+
+    def __init__(self, operator_keys: Mapping[str, VerifierKey]) -> None:
+        self.operator_keys = operator_keys
+        self.report = Report()
+        self.chains: dict[str, PublisherChain] = {}
+        self._broken: set[str] = set()
+
+    def add(self, checked: Checked) -> None:
+        index, fields, verified, registration, finding = checked
+        if fields is None:
+            if finding is not None:
+                self.report.add(finding)
+            return
+        entry = ChainEntry(*fields)
+        if entry.publisher in self._broken:
+            return
         try:
-            _walk(result, entry, chains, operator_keys)
+            _walk(entry, verified, registration, self.chains, self.operator_keys)
         except LedgerError as e:
-            broken.add(entry.publisher)
-            report.add(
+            self._broken.add(entry.publisher)
+            self.report.add(
                 Finding(
                     e.code,
                     f"{entry.ref}: {e.message}",
-                    Location(_where(result.index).path, None, e.location.field),
+                    Location(_where(index).path, None, e.location.field),
                     Severity.ERROR,
                     e.hint,
                 )
             )
-    return report, chains
 
 
 def _walk(
-    result: EntryResult,
     entry: ChainEntry,
+    verified: frozenset[tuple[str, bytes]],
+    registration: dict[str, Any] | None,
     chains: dict[str, PublisherChain],
     operator_keys: Mapping[str, VerifierKey],
 ) -> None:
     def verify(ref: str, key: VerifierKey) -> None:
-        if (ref, key.public) not in result.verified:
+        if (ref, key.public) not in verified:
             raise VerificationError(f"signature by {ref} does not verify", code="signature-invalid")
 
-    if result.registration is not None:
+    if registration is not None:
         if entry.publisher in chains:
             raise VerificationError("a second registration", code="log-duplicate-registration")
-        record = UnverifiedRecord.from_dict(result.registration, values_checked=True)
+        record = UnverifiedRecord.from_dict(registration, values_checked=True)
         chains[entry.publisher] = PublisherChain.start(record, operator_keys, verify)
         return
     chain = chains.get(entry.publisher)

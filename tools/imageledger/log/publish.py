@@ -7,9 +7,9 @@ of the hash store after checking they lead to its checkpoint's root.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from hashlib import sha256 as _sha256
 from pathlib import Path
 
 from imageledger.core import strict_yaml
@@ -18,7 +18,13 @@ from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError, Location, RecordError, StorageError, VerificationError
 from imageledger.log.checkpoint import parse_checkpoint, verify_checkpoint
 from imageledger.log.fetch import MAX_CHECKPOINT, LogSource
-from imageledger.log.hashstore import HashReader, MemoryHashStore, prove_inclusion, tree_hash
+from imageledger.log.hashstore import (
+    HashReader,
+    MemoryHashStore,
+    prove_inclusion,
+    stored_hash_index,
+    tree_hash,
+)
 from imageledger.log.integrate import log_files, read_entry
 from imageledger.log.merkle import leaf_hash
 from imageledger.log.note import parse_note
@@ -31,14 +37,15 @@ from imageledger.log.proof import (
 from imageledger.log.state import ORDER_WIDTH, OrderLine
 from imageledger.log.store import iter_order, load_state, read_checkpoint, read_order
 from imageledger.log.tiles import (
+    TILE_HEIGHT,
     TILE_WIDTH,
     TileHashReader,
     entry_bundles_for_size,
     format_entry_bundle,
     new_tiles,
     tile_data,
-    tiles_for_size,
 )
+from imageledger.log.tilewrite import write_tile_files
 from imageledger.log.witness import collect_cosignatures, with_signatures, witness_policy
 from imageledger.storage.files import read_bounded, write_atomic
 from imageledger.storage.layout import Layout, load_config
@@ -70,40 +77,6 @@ def tile_files(
             yield bundle.path, format_entry_bundle(entries(bundle.index))
 
 
-def level_hashes(leaves: Sequence[bytes]) -> list[list[bytes]]:
-    """The complete-subtree hashes at tree levels 0, 8, 16, …: what hash tiles hold.
-
-    Built bottom up in one pass (each full tile's perfect root feeds the level above), so a
-    full build hashes each interior node once with no stored-hash indexing.
-    """
-    levels = [list(leaves)]
-    while len(levels[-1]) >= TILE_WIDTH:
-        below = levels[-1]
-        above = []
-        for start in range(0, len(below) - TILE_WIDTH + 1, TILE_WIDTH):
-            row = below[start : start + TILE_WIDTH]
-            while len(row) > 1:
-                row = [
-                    _sha256(b"\x01" + a + b).digest()
-                    for a, b in zip(row[0::2], row[1::2], strict=True)
-                ]
-            above.append(row[0])
-        levels.append(above)
-    return levels
-
-
-def full_tile_files(
-    leaves: Sequence[bytes], entries: Callable[[int], Sequence[bytes]]
-) -> Iterator[tuple[str, bytes]]:
-    """Every tile and entry bundle of the tree of ``leaves`` (same bytes as ``tile_files``)."""
-    levels = level_hashes(leaves)
-    for tile in tiles_for_size(len(leaves)):
-        at = tile.index * TILE_WIDTH
-        yield tile.path, b"".join(levels[tile.level][at : at + tile.width])
-    for bundle in entry_bundles_for_size(len(leaves)):
-        yield bundle.path, format_entry_bundle(entries(bundle.index))
-
-
 def _signed_checkpoint(layout: Layout) -> tuple[bytes, int, list[VerifierKey], str]:
     config = load_config(layout)
     files = log_files(layout)
@@ -126,13 +99,17 @@ def _signed_checkpoint(layout: Layout) -> tuple[bytes, int, list[VerifierKey], s
     return signed, cp.size, keys, config.origin
 
 
-def write_tiles(repo: Path, out: Path) -> TilesResult:
-    """Write (or extend) the tiles of the ledger's latest checkpoint into ``out``."""
+def write_tiles(repo: Path, out: Path, *, durable: bool = True) -> TilesResult:
+    """Write (or extend) the tiles of the ledger's latest checkpoint into ``out``.
+
+    ``durable``: flush the tiles to disk before the checkpoint that makes them reachable
+    replaces the old one (a site build, which MkDocs never flushes, passes ``False``).
+    """
     layout = Layout(repo)
     signed, size, keys, origin = _signed_checkpoint(layout)
     files = log_files(layout)
     source = LogSource(out)
-    old_size, base = 0, None
+    old_size, old_roots = 0, []
     existing = source.read("checkpoint", MAX_CHECKPOINT)
     if existing is not None:
         old = verify_checkpoint(existing, origin=origin, log_keys=keys).checkpoint
@@ -148,28 +125,15 @@ def write_tiles(repo: Path, out: Path) -> TilesResult:
                 code="tiles-inconsistent",
             )
         old_size = old.size
-    store = MemoryHashStore(base, base_size=old_size)
+        old_roots = base.read_hashes(
+            [stored_hash_index(TILE_HEIGHT, n) for n in range(old_size // TILE_WIDTH)]
+        )
     first_file = old_size // ORDER_WIDTH
     lines: list[OrderLine] = []
     for n in range(first_file, (size + ORDER_WIDTH - 1) // ORDER_WIDTH):
         lines.extend(read_order(files, n))
-    store.extend(
-        o.leaf for o in lines[old_size - first_file * ORDER_WIDTH : size - first_file * ORDER_WIDTH]
-    )
-    if (
-        old_size
-        and tree_hash(old_size, store)
-        != parse_checkpoint(parse_note(existing or b"").text).root_hash
-    ):
-        raise VerificationError(
-            "the log does not extend the published tiles", code="tiles-inconsistent"
-        )
-    if store.root() != parse_checkpoint(parse_note(signed).text).root_hash:
-        raise VerificationError(
-            "the order index does not lead to the checkpoint", code="log-state-mismatch"
-        )
 
-    def entries(n: int) -> list[bytes]:
+    def entries(n: int) -> list[bytes]:  # runs in the workers: each reads its own records
         at = (n - first_file) * ORDER_WIDTH
         out_entries = []
         for line in lines[at : at + TILE_WIDTH][: size - n * TILE_WIDTH]:
@@ -183,22 +147,29 @@ def write_tiles(repo: Path, out: Path) -> TilesResult:
             out_entries.append(entry.canonical)
         return out_entries
 
-    written = total = 0
-    made = (
-        full_tile_files([o.leaf for o in lines[:size]], entries)
-        if old_size == 0
-        else tile_files(old_size, size, store, entries)
-    )
-    for path, data in made:
-        write_atomic(out / path, data)
-        written += 1
-        total += len(data)
+    # Everything written before the checkpoint is at a path the published checkpoint does not
+    # reach (a new tile, or a partial one at its new width), so a failure below leaves the
+    # published log as it was, and the next run rewrites all of it.
+    build = write_tile_files(out, size, entries, old_size=old_size, old_roots=old_roots)
+    if build.root != parse_checkpoint(parse_note(signed).text).root_hash:
+        if old_size:
+            raise VerificationError(
+                "the log does not extend the published tiles (or its order index does not "
+                "lead to its checkpoint)",
+                code="tiles-inconsistent",
+            )
+        raise VerificationError(
+            "the order index does not lead to the checkpoint", code="log-state-mismatch"
+        )
+    written, total = build.files, build.bytes
     config_bytes = read_bounded(layout.config_path)
     if source.read("ledger.yaml", len(config_bytes) + 1) != config_bytes:
         write_atomic(out / "ledger.yaml", config_bytes)  # keys and witness policy, for auditors
         written += 1
         total += len(config_bytes)
     if existing != signed:
+        if build.files and durable:
+            os.sync()  # the tiles are on disk before the checkpoint that makes them reachable
         write_atomic(out / "checkpoint", signed)  # last: readers see old or new, never half
         written += 1
         total += len(signed)

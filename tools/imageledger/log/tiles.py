@@ -11,7 +11,6 @@ full tiles of the level below.
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -184,16 +183,18 @@ def parse_tile(data: bytes, tile: Tile) -> list[bytes]:
 def format_entry_bundle(entries: Iterable[bytes]) -> bytes:
     """Concatenate entries, each prefixed by its big-endian uint16 length."""
     listed = list(entries)
-    for i, entry in enumerate(listed):
-        if len(entry) > MAX_ENTRY_SIZE:
-            raise RecordError(
-                f"entry {i} is {len(entry)} bytes; at most {MAX_ENTRY_SIZE} fit a bundle",
-                code="entry-too-large",
-            )
-    prefixes = struct.pack(f">{len(listed)}H", *map(len, listed))
-    return b"".join(
-        part for i, entry in enumerate(listed) for part in (prefixes[2 * i : 2 * i + 2], entry)
-    )
+    try:
+        prefixes = [len(entry).to_bytes(2, "big") for entry in listed]
+    except OverflowError:
+        i, size = next((i, len(e)) for i, e in enumerate(listed) if len(e) > MAX_ENTRY_SIZE)
+        raise RecordError(
+            f"entry {i} is {size} bytes; at most {MAX_ENTRY_SIZE} fit a bundle",
+            code="entry-too-large",
+        ) from None
+    parts: list[bytes] = [b""] * (2 * len(listed))
+    parts[0::2] = prefixes
+    parts[1::2] = listed
+    return b"".join(parts)
 
 
 def parse_entry_bundle(data: bytes, bundle: EntryBundle) -> list[bytes]:

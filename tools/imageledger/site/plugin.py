@@ -260,7 +260,7 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
         from imageledger.log.publish import write_tiles
 
         try:
-            write_tiles(self.repo, Path(config.site_dir) / "log")
+            write_tiles(self.repo, Path(config.site_dir) / "log", durable=False)
         except LedgerError as e:
             raise PluginError(f"imageledger: writing the log tiles: {e.diagnostics()}") from e
 

@@ -1,0 +1,250 @@
+"""The parallel tile writer and site check give what the serial paths give, faults included.
+
+``SPAN`` is set to one tile per task so that a small log is spread over several workers.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imageledger import authoring
+from imageledger.core import canonical
+from imageledger.core.keys import demo_key, format_verifier_key
+from imageledger.core.records import sign
+from imageledger.demo import keys as demo_keys
+from imageledger.errors import LedgerError, RecordError
+from imageledger.log import sitecheck, tilewrite
+from imageledger.log.audit import Audit, verify_site
+from imageledger.log.checkpoint import Checkpoint, sign_checkpoint
+from imageledger.log.entries import check_entries
+from imageledger.log.fetch import LogSource
+from imageledger.log.hashstore import MemoryHashStore, stored_hash_index
+from imageledger.log.merkle import leaf_hash, root
+from imageledger.log.publish import tile_files
+from imageledger.log.tiles import TILE_WIDTH
+from imageledger.log.tilewrite import write_tile_files
+from log_cli.logtools import snapshot
+
+ORIGIN = "test.imageledger.example/log"
+OPERATOR = demo_keys.operator()
+START = datetime(2026, 1, 2, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def one_tile_per_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tilewrite, "SPAN", 1)
+    monkeypatch.setattr(sitecheck, "SPAN", 1)
+
+
+def _entries_of(entries: list[bytes]) -> Callable[[int], list[bytes]]:
+    return lambda n: entries[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
+
+
+@pytest.mark.parametrize("size", [0, 1, 255, 256, 257, 1000, 65_536 + 300])
+def test_tiles_on_two_cores_equal_one_core_and_the_stored_hash_path(
+    size: int, tmp_path: Path
+) -> None:
+    entries = [b"entry %d" % i for i in range(size)]
+    builds = {
+        w: write_tile_files(tmp_path / str(w), size, _entries_of(entries), workers=w)
+        for w in (1, 2)
+    }
+    store = MemoryHashStore.from_entries(entries)
+    expected = dict(tile_files(0, size, store, _entries_of(entries)))
+    for w, build in builds.items():
+        assert snapshot(tmp_path / str(w)) == expected
+        assert build.root == root(leaf_hash(e) for e in entries)
+        assert (build.files, build.bytes) == (len(expected), sum(map(len, expected.values())))
+
+
+@pytest.mark.parametrize(("old", "new"), [(0, 1), (255, 256), (256, 700), (700, 700), (1, 1000)])
+def test_extending_writes_only_new_and_grown_tiles(old: int, new: int, tmp_path: Path) -> None:
+    entries = [b"entry %d" % i for i in range(new)]
+    store = MemoryHashStore.from_entries(entries)
+    roots = store.read_hashes([stored_hash_index(8, n) for n in range(old // TILE_WIDTH)])
+    write_tile_files(tmp_path, old, _entries_of(entries[:old]), workers=2)
+    before = snapshot(tmp_path)
+    build = write_tile_files(
+        tmp_path, new, _entries_of(entries), old_size=old, old_roots=roots, workers=2
+    )
+    grown = dict(tile_files(old, new, store, _entries_of(entries)))
+    assert build.files == len(grown)  # nothing new: nothing written
+    assert snapshot(tmp_path) == {**before, **grown}
+    assert build.root == store.root()
+
+
+def test_an_oversized_entry_is_refused_from_a_worker(tmp_path: Path) -> None:
+    entries = [b"x"] * 600 + [b"y" * 70_000]
+    with pytest.raises(RecordError) as e:
+        write_tile_files(tmp_path, len(entries), _entries_of(entries), workers=2)
+    assert e.value.code == "entry-too-large"
+
+
+# A published log of signed records: 3 publishers, 1,100 entries, 5 bundles.
+
+
+def _signed_log(count: int = 1100) -> list[bytes]:
+    entries, chains = [], []
+    for p in range(3):
+        pid = f"pub{p:03d}"
+        key = demo_key(f"{pid}.example/test-DEMO")
+        reg = authoring.sign_registration(
+            authoring.registration(
+                pid,
+                name=f"Publisher {p}",
+                domain=f"{pid}.example",
+                contact=f"mailto:ledger@{pid}.example",
+                keys=[format_verifier_key(key.verifier)],
+                admitted_at="2026-01-01T00:00:00Z",
+            ),
+            OPERATOR,
+        )
+        entries.append(canonical.canonical_json(reg))
+        chains.append([pid, key, canonical.record_hash(reg)])
+    seq = 0
+    while len(entries) < count:
+        seq += 1
+        for chain in chains[: count - len(entries)]:
+            pid, key, prev = chain
+            at = (START + timedelta(seconds=seq)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            record: dict[str, Any] = {
+                "schema": "imageledger/retraction/v1",
+                "publisher": pid,
+                "seq": seq,
+                "prev": prev,
+                "recorded_at": at,
+                "ref": f"{pid}/{max(seq - 1, 1)}",
+                "reason": f"test {seq}",
+                "effective_at": at,
+            }
+            signed = sign(record, key)  # type: ignore[arg-type]
+            chain[2] = canonical.record_hash(signed)
+            entries.append(canonical.canonical_json(signed))
+    return entries
+
+
+def _publish(site: Path, entries: list[bytes]) -> None:
+    if site.exists():
+        shutil.rmtree(site)
+    build = write_tile_files(site / "log", len(entries), _entries_of(entries), workers=1)
+    checkpoint = sign_checkpoint(Checkpoint(ORIGIN, len(entries), build.root), OPERATOR)
+    (site / "log/checkpoint").write_bytes(checkpoint)
+
+
+def _verify(site: Path, workers: int) -> list[str]:
+    audit: Audit = verify_site(
+        str(site), operator_keys=[format_verifier_key(OPERATOR.verifier)], workers=workers
+    )
+    return [f.diagnostics() for f in audit.report]
+
+
+@pytest.fixture(scope="module")
+def signed_log() -> list[bytes]:
+    return _signed_log()
+
+
+def _tamper_entry(entries: list[bytes], at: int, change: Callable[[bytes], bytes]) -> list[bytes]:
+    return [*entries[:at], change(entries[at]), *entries[at + 1 :]]
+
+
+def _truncate(path: str) -> Callable[[Path, list[bytes]], None]:
+    def run(site: Path, entries: list[bytes]) -> None:
+        target = site / "log" / path
+        target.write_bytes(target.read_bytes()[:-5])
+
+    return run
+
+
+def _relog(index: int, change: Callable[[bytes], bytes]) -> Callable[[Path, list[bytes]], None]:
+    """The operator logged (tiles and checkpoint) a changed entry ``index``."""
+    return lambda site, entries: _publish(site, _tamper_entry(entries, index, change))
+
+
+def _edit_bundle_only(site: Path, entries: list[bytes]) -> None:
+    bundle = site / "log/tile/entries/002"
+    bundle.write_bytes(bundle.read_bytes().replace(b"test 171", b"test 999", 1))
+
+
+def _wrong_root(site: Path, entries: list[bytes]) -> None:
+    cp = sign_checkpoint(Checkpoint(ORIGIN, len(entries), b"\x01" * 32), OPERATOR)
+    (site / "log/checkpoint").write_bytes(cp)
+
+
+def _flip_signature(entry: bytes) -> bytes:
+    at = entry.rindex(b'"sig":"') + 10
+    return entry[:at] + (b"A" if entry[at : at + 1] != b"A" else b"B") + entry[at + 1 :]
+
+
+TAMPERINGS: list[Any] = [
+    pytest.param(lambda site, entries: None, "", id="untouched"),
+    pytest.param(_truncate("tile/0/003"), "tile-mismatch", id="truncated-level-0-tile"),
+    pytest.param(_truncate("tile/1/000.p/4"), "tile-mismatch", id="truncated-level-1-tile"),
+    pytest.param(_truncate("tile/entries/001"), "bundle-malformed", id="truncated-bundle"),
+    pytest.param(_edit_bundle_only, "tile-mismatch", id="edited-entry"),
+    pytest.param(_wrong_root, "log-root-mismatch", id="wrong-root"),
+    pytest.param(_relog(700, _flip_signature), "signature-invalid", id="bad-signature"),
+    pytest.param(
+        _relog(900, lambda e: e.replace(b'"reason":', b'"reason": ', 1)),
+        "json-not-canonical",
+        id="non-canonical-entry",
+    ),
+    pytest.param(
+        _relog(1000, lambda e: e.replace(b'"reason":"test', b'"reason":"Test', 1)),
+        "signature-invalid",
+        id="edited-entry-relogged",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tamper", "code"), TAMPERINGS)
+def test_site_check_on_two_cores_equals_one_core(
+    signed_log: list[bytes], tamper: Callable[[Path, list[bytes]], None], code: str, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    _publish(site, signed_log)
+    tamper(site, signed_log)
+    serial, parallel = _verify(site, 1), _verify(site, 2)
+    assert serial == parallel
+    if code:
+        assert any(f"[{code}]" in line for line in serial), serial
+    else:
+        assert serial == []
+
+
+def test_site_check_reports_what_the_in_memory_check_reports(
+    signed_log: list[bytes], tmp_path: Path
+) -> None:
+    entries = _tamper_entry(signed_log, 500, _flip_signature)
+    entries = _tamper_entry(entries, 800, lambda e: e.replace(b'"reason":', b'"reason": ', 1))
+    site = tmp_path / "site"
+    _publish(site, entries)
+    keys = {OPERATOR.verifier.ref: OPERATOR.verifier}
+    expected, _chains = check_entries(entries, keys, workers=1)
+    size = len(entries)
+    cp_root = MemoryHashStore.from_entries(entries).root()
+    checked = sitecheck.check_log(LogSource(site / "log"), size, cp_root, keys, workers=2)
+    assert checked.report.findings == expected.findings
+    assert len(expected.findings) == 2
+    assert checked.leaves == [leaf_hash(e) for e in entries]
+
+
+def test_a_missing_tile_is_reported_as_missing(signed_log: list[bytes], tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _publish(site, signed_log)
+    (site / "log/tile/0/002").unlink()
+    for workers in (1, 2):
+        with pytest.raises(LedgerError) as e:
+            sitecheck.check_log(
+                LogSource(site / "log"),
+                len(signed_log),
+                b"",
+                {OPERATOR.verifier.ref: OPERATOR.verifier},
+                workers=workers,
+            )
+        assert e.value.code == "log-file-missing"
