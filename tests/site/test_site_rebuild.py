@@ -119,3 +119,21 @@ def test_rebuild_updates_the_image_index_in_place(tmp_path: Path) -> None:
     assert 2 <= len(rewritten) <= 18 < len(after)
     _assert_same_as_a_full_build(project, out, tmp_path)
     assert disclosure.startswith("northwind/")
+
+
+def test_rebuild_keeps_the_log_tiles_and_rewrites_tiles_that_do_not_verify(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    log = {p: _stamp(p) for p in (out / "log").rglob("*") if p.is_file()}
+    assert any("tile/entries" in p.as_posix() for p in log)
+    add_consent_with_receipt(project)  # not integrated: the log is unchanged
+    build_site(project, out)
+    assert {p: _stamp(p) for p in (out / "log").rglob("*") if p.is_file()} == log
+    tile = next(p for p in log if "/tile/0/" in p.as_posix())
+    tile.write_bytes(bytes(len(tile.read_bytes())))  # kept tiles that miss their root...
+    build_site(project, out)  # ...are written again from the ledger
+    _assert_same_as_a_full_build(project, out, tmp_path)

@@ -99,11 +99,20 @@ def _signed_checkpoint(layout: Layout) -> tuple[bytes, int, list[VerifierKey], s
     return signed, cp.size, keys, config.origin
 
 
-def write_tiles(repo: Path, out: Path, *, durable: bool = True) -> TilesResult:
+def write_tiles(
+    repo: Path,
+    out: Path,
+    *,
+    durable: bool = True,
+    canonical: Callable[[str, int], bytes | None] | None = None,
+) -> TilesResult:
     """Write (or extend) the tiles of the ledger's latest checkpoint into ``out``.
 
     ``durable``: flush the tiles to disk before the checkpoint that makes them reachable
     replaces the old one (a site build, which MkDocs never flushes, passes ``False``).
+    ``canonical(publisher, seq)``: a record's canonical bytes when the caller already holds
+    them (the site build), instead of reading its file; checked against the logged leaf
+    hash either way.
     """
     layout = Layout(repo)
     signed, size, keys, origin = _signed_checkpoint(layout)
@@ -137,14 +146,17 @@ def write_tiles(repo: Path, out: Path, *, durable: bool = True) -> TilesResult:
         at = (n - first_file) * ORDER_WIDTH
         out_entries = []
         for line in lines[at : at + TILE_WIDTH][: size - n * TILE_WIDTH]:
-            entry = read_entry(layout, line.publisher, line.seq)
-            if leaf_hash(entry.canonical) != line.leaf:
+            held = None if canonical is None else canonical(line.publisher, line.seq)
+            data = (
+                held if held is not None else read_entry(layout, line.publisher, line.seq).canonical
+            )
+            if leaf_hash(data) != line.leaf:
                 raise VerificationError(
                     f"{line.ref} differs from the logged entry",
                     code="log-entry-changed",
                     location=Location(layout.rel(layout.record_path(line.publisher, line.seq))),
                 )
-            out_entries.append(entry.canonical)
+            out_entries.append(data)
         return out_entries
 
     # Everything written before the checkpoint is at a path the published checkpoint does not

@@ -220,6 +220,13 @@ class SiteLedger:
                         listed.append(record.ref)
         return ledger
 
+    def canonical(self, publisher: str, seq: int) -> bytes | None:
+        """The canonical bytes of ``publisher``'s registration (seq 0) or record ``seq``."""
+        chain = self.publishers.get(publisher)
+        if chain is None or not 0 <= seq <= len(chain.records):
+            return None
+        return chain.registration.canonical if seq == 0 else chain.records[seq - 1].canonical
+
     def records(self) -> Iterator[UnverifiedRecord]:
         for publisher in self.publishers.values():
             yield from publisher.records

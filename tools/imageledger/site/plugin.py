@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from imageledger.errors import LedgerError
+from imageledger.errors import LedgerError, VerificationError
 from imageledger.site import audit_data, build, images, write
 from imageledger.site.config import LedgerPluginConfig
 from imageledger.site.load import read_ledger
@@ -259,8 +260,16 @@ class LedgerPlugin(BasePlugin[LedgerPluginConfig]):  # type: ignore[no-untyped-c
             return
         from imageledger.log.publish import write_tiles
 
+        out = Path(config.site_dir) / write.LOG_TREE
+        held = self.ledger.canonical
         try:
-            write_tiles(self.repo, Path(config.site_dir) / "log", durable=False)
+            if write.restore_log(Path(config.site_dir), self._cache()):
+                try:  # extend the last build's tiles (they are checked against their root)
+                    write_tiles(self.repo, out, durable=False, canonical=held)
+                    return
+                except VerificationError:  # not an extension of this log: start over
+                    shutil.rmtree(out)
+            write_tiles(self.repo, out, durable=False, canonical=held)
         except LedgerError as e:
             raise PluginError(f"imageledger: writing the log tiles: {e.diagnostics()}") from e
 

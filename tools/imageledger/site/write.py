@@ -159,7 +159,7 @@ def stash(site_dir: Path, cache: Path) -> None:
             if manifest["site_dir"] != str(site_dir.resolve()):
                 continue
             moves = (
-                {t: _stash_name(t) for t in trees}
+                {t: _stash_name(t) for t in (*trees, LOG_TREE)}
                 if trees is not None
                 else {"r": STASH} | {page: _list_stash(page) for page in manifest["lists"]}
             )
@@ -169,6 +169,24 @@ def stash(site_dir: Path, cache: Path) -> None:
                 if (site_dir / tree).is_dir():
                     os.makedirs((cache / name).parent, exist_ok=True)
                     os.replace(site_dir / tree, cache / name)
+
+
+LOG_TREE = "log"
+"""The log's tiles: stashed like the static trees, extended in place by ``write_tiles``."""
+
+
+def restore_log(out: Path, cache: Path | None) -> bool:
+    """Put the last build's ``log/`` back (``write_tiles`` then writes only new tiles);
+    whether there was one."""
+    stashed = None if cache is None else cache / _stash_name(LOG_TREE)
+    if stashed is None or not stashed.is_dir() or (out / LOG_TREE).exists():
+        return False
+    try:
+        os.replace(stashed, out / LOG_TREE)
+    except OSError:
+        shutil.rmtree(stashed, ignore_errors=True)
+        return False
+    return True
 
 
 def _keyed(item: Generated) -> tuple[str, Callable[[], bytes] | bytes]:
