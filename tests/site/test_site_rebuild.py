@@ -19,6 +19,15 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_ino, st.st_mtime_ns
 
 
+def _built(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the demo project and its site, built once."""
+    (tmp_path / "project").mkdir()
+    project = site_project(tmp_path / "project")
+    out = tmp_path / "out"
+    build_site(project, out)
+    return project, out
+
+
 def _assert_same_as_a_full_build(project: Path, out: Path, tmp_path: Path) -> None:
     full = tmp_path / "full"  # another site_dir: the manifest does not apply, all rendered
     build_site(project, full)
@@ -26,10 +35,7 @@ def _assert_same_as_a_full_build(project: Path, out: Path, tmp_path: Path) -> No
 
 
 def test_rebuild_after_one_record_renders_only_what_changed(tmp_path: Path) -> None:
-    (tmp_path / "project").mkdir()
-    project = site_project(tmp_path / "project")
-    out = tmp_path / "out"
-    build_site(project, out)
+    project, out = _built(tmp_path)
     untouched = out / "r/northwind/3/index.html"
     before = _stamp(untouched)
     shard = out / "api/v1/images/meta.json"  # the new record is a consent: no new image
@@ -46,10 +52,7 @@ def test_rebuild_after_one_record_renders_only_what_changed(tmp_path: Path) -> N
 
 
 def test_a_removed_site_dir_means_a_full_render(tmp_path: Path) -> None:
-    (tmp_path / "project").mkdir()
-    project = site_project(tmp_path / "project")
-    out = tmp_path / "out"
-    build_site(project, out)
+    project, out = _built(tmp_path)
     expected = _tree(out)
     for page in (out / "r").rglob("index.html"):
         page.write_text("stale")  # a tree the manifest does not describe any more...
@@ -89,10 +92,7 @@ def test_rebuild_keeps_list_and_api_pages_that_did_not_change(tmp_path: Path) ->
 
 
 def test_rebuild_reads_a_record_edited_in_place(tmp_path: Path) -> None:
-    (tmp_path / "project").mkdir()
-    project = site_project(tmp_path / "project")
-    out = tmp_path / "out"
-    build_site(project, out)
+    project, out = _built(tmp_path)
     path = project / "ledger/publishers/emberforge/records/000002.yaml"
     text = path.read_text()
     assert "\ndescription: " in text
@@ -104,10 +104,7 @@ def test_rebuild_reads_a_record_edited_in_place(tmp_path: Path) -> None:
 
 
 def test_rebuild_updates_the_image_index_in_place(tmp_path: Path) -> None:
-    (tmp_path / "project").mkdir()
-    project = site_project(tmp_path / "project")
-    out = tmp_path / "out"
-    build_site(project, out)
+    project, out = _built(tmp_path)
     index = out / "api/v1/images"
     before = {p: _stamp(p) for p in index.rglob("*") if p.is_file()}
     disclosure, _ = add_hostile_records(project)  # one more image, found by hash and PDQ
@@ -124,10 +121,7 @@ def test_rebuild_updates_the_image_index_in_place(tmp_path: Path) -> None:
 def test_rebuild_keeps_the_log_tiles_and_rewrites_tiles_that_do_not_verify(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "project").mkdir()
-    project = site_project(tmp_path / "project")
-    out = tmp_path / "out"
-    build_site(project, out)
+    project, out = _built(tmp_path)
     log = {p: _stamp(p) for p in (out / "log").rglob("*") if p.is_file()}
     assert any("tile/entries" in p.as_posix() for p in log)
     add_consent_with_receipt(project)  # not integrated: the log is unchanged
