@@ -5,25 +5,7 @@
 //
 // Ledger strings are shown with textContent only, never as HTML.
 
-import { parseSecret } from "./lookup.js";
-
-const RECEIPT_DOMAIN = "imageledger/receipt/v1\n";
-
-function el(tag, text, attrs) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
-
-async function commitment(secret) {
-  const domain = new TextEncoder().encode(RECEIPT_DOMAIN);
-  const message = new Uint8Array(domain.length + secret.length);
-  message.set(domain);
-  message.set(secret, domain.length);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", message));
-  return "sha256:" + Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { commitment, el, parseSecret } from "./lookup.js";
 
 async function fetchJSON(url) {
   const response = await fetch(url);

@@ -7,7 +7,7 @@
 
 const MAX_SIDE = 2048; // larger images are scaled while decoding (PDQ sees 64x64 anyway)
 
-function el(tag, text, attrs) {
+export function el(tag, text, attrs) {
   const node = document.createElement(tag);
   if (text !== undefined && text !== null) node.textContent = String(text);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
@@ -152,7 +152,8 @@ export function parseSecret(text) {
   return out;
 }
 
-async function commitment(secret) {
+/** The receipt commitment of a secret, as the ledger stores it (imageledger.consent.secret). */
+export async function commitment(secret) {
   const domain = new TextEncoder().encode(RECEIPT_DOMAIN);
   const message = new Uint8Array(domain.length + secret.length);
   message.set(domain);

@@ -34,7 +34,8 @@ class DisclosedImage:
         return IndexEntry(self.ref, self.sha256, self.pdq)
 
 
-def _pdq(image: dict[str, Any]) -> PdqHash | None:
+def image_pdq(image: dict[str, Any]) -> PdqHash | None:
+    """The PDQ fingerprint a disclosure's ``image`` states, if it states one."""
     value = image.get("pdq")
     if not isinstance(value, dict):
         return None
@@ -59,7 +60,7 @@ def disclosed_images(
                 image = data.get("image") or {}
                 out.append(
                     DisclosedImage(
-                        f"{publisher}/{seq}", path, data, str(image.get("sha256")), _pdq(image)
+                        f"{publisher}/{seq}", path, data, str(image.get("sha256")), image_pdq(image)
                     )
                 )
             except LedgerError as e:

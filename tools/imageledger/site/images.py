@@ -14,15 +14,17 @@ that). No manifest, a manifest for another ``site_dir``, or any failure: a full 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from imageledger.core.records import UnverifiedRecord
 from imageledger.errors import LedgerError
 from imageledger.imaging import site_index
+from imageledger.imaging.ledger_images import image_pdq
 from imageledger.imaging.pdq import parse_pdq_hex
 from imageledger.site import inputs, urls
 from imageledger.site.model import Publisher, SiteLedger
@@ -43,13 +45,7 @@ def entries(records: Iterable[UnverifiedRecord]) -> list[site_index.IndexEntry]:
         image = record.data.get("image") if record.kind == "disclosure" else None
         if not isinstance(image, dict) or not isinstance(image.get("sha256"), str):
             continue
-        pdq = image.get("pdq")
-        fingerprint = (
-            parse_pdq_hex(pdq["hash"], quality=int(pdq.get("quality", 0)))
-            if isinstance(pdq, dict) and isinstance(pdq.get("hash"), str)
-            else None
-        )
-        out.append(site_index.IndexEntry(record.ref, image["sha256"], fingerprint))
+        out.append(site_index.IndexEntry(record.ref, image["sha256"], image_pdq(image)))
     return out
 
 
@@ -102,7 +98,11 @@ def _put(out: Path, files: Mapping[str, bytes | None]) -> None:
             f.write(data)
 
 
-def _update(out: Path, ledger: SiteLedger, cache: Path, keys: dict[str, str]) -> int:
+Entries = Callable[[str], list[site_index.IndexEntry]]
+"""A publisher's index entries, computed at most once per build."""
+
+
+def _update(out: Path, cache: Path, keys: dict[str, str], entries_of: Entries) -> int:
     """Update the restored index for the publishers whose key changed; the number of files
     written, or raise anything to ask for a full build."""
     manifest = json.loads((cache / MANIFEST).read_text())
@@ -124,7 +124,7 @@ def _update(out: Path, ledger: SiteLedger, cache: Path, keys: dict[str, str]) ->
             if pid in old
             else set()
         )
-        now = set(entries(ledger.publishers[pid].records)) if pid in keys else set()
+        now = set(entries_of(pid)) if pid in keys else set()
         removed.extend(before - now)
         added.extend(now - before)
     if not removed and not added:
@@ -144,15 +144,16 @@ def _update(out: Path, ledger: SiteLedger, cache: Path, keys: dict[str, str]) ->
 def write_index(out: Path, ledger: SiteLedger, cache: Path | None) -> int:
     """Write (or update) the image index; returns the number of files written."""
     keys = {pid: _key(p) for pid, p in ledger.publishers.items()}
+    entries_of: Entries = functools.cache(lambda pid: entries(ledger.publishers[pid].records))
     written = -1
     if cache is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, LedgerError):
-            written = _update(out, ledger, cache, keys)
+            written = _update(out, cache, keys, entries_of)
     if written < 0:  # a full build
         shutil.rmtree(out / TREE, ignore_errors=True)
         if cache is not None:
             shutil.rmtree(cache / STASH, ignore_errors=True)
-        files = site_index.build(e for p in ledger.publishers.values() for e in entries(p.records))
+        files = site_index.build(e for pid in keys for e in entries_of(pid))
         _put(out, dict(files))
         written = len(files)
     if cache is not None:
@@ -165,7 +166,7 @@ def write_index(out: Path, ledger: SiteLedger, cache: Path | None) -> int:
                     stale.unlink()
             for pid, key in keys.items():
                 if not (folder / f"{pid}.{key}.json").is_file():
-                    data = _encode(entries(ledger.publishers[pid].records))
+                    data = _encode(entries_of(pid))
                     write_atomic(folder / f"{pid}.{key}.json", data)
             manifest = {"site_dir": str(out.resolve()), "publishers": keys}
             (cache / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))

@@ -2,7 +2,7 @@
 
 A *view key* sums up everything about one record that any page or API file shows: its
 hash (hence every field), the later records that correct, retract or withdraw it, who
-relies on it (for a consent), whether it has a proof. A file made from several records is
+relies on it (for a consent), its index in the log. A file made from several records is
 keyed by their view keys and its own parameters (:func:`digest`). Keys are compared with
 the manifest of the last build (``imageledger.site.write``); equal keys mean equal bytes,
 so the file is kept and never rendered. A key must change whenever the bytes could: when
@@ -38,8 +38,8 @@ def view_key(ledger: SiteLedger, record: UnverifiedRecord) -> tuple[object, ...]
         if record.kind == "consent"
         else ()
     )
-    logged = ledger.log.indexes.get(ref) if ledger.log is not None else None
-    return (record.hash, effects, used, logged)
+    index = ledger.log.indexes.get(ref) if ledger.log is not None else None
+    return (record.hash, effects, used, index)
 
 
 def records_key(ledger: SiteLedger, records: Sequence[UnverifiedRecord], *params: object) -> str:

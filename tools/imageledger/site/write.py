@@ -105,31 +105,18 @@ def _slice(bounds: tuple[int, int]) -> int | str:
 
 
 def page_keys(job: Job) -> dict[str, str]:
-    """Per record, a digest of everything its page depends on."""
+    """Per record, a digest of everything its page depends on: its view key
+    (:func:`inputs.view_key`: hash, effects, reliance, log index), whether it heads its
+    chain, its audit findings, and what every record page shares."""
     ledger = job.ledger
-    indexes = ledger.log.indexes if ledger.log is not None else {}
-    shared = f"{TEMPLATE_VERSION}|{job.shell.site_name}|{job.shell.csp}|{job.page_size}"
+    shared = (TEMPLATE_VERSION, job.shell.site_name, job.shell.csp, job.page_size)
     keys = {}
     for publisher in ledger.publishers.values():
         last = len(publisher.records)
         for record in publisher.records:
-            ref = record.ref
-            effects = ledger.effects.get(ref, ())
-            parts = [
-                shared,
-                record.hash,
-                str(record.seq == last),
-                repr([(e.ref, e.kind, e.recorded_at, e.effective_at, e.reason) for e in effects]),
-            ]
-            if record.kind == "consent":
-                parts.append(repr((ledger.used_by.get(ref), ledger.used_by_count.get(ref))))
-            if ref in job.findings:
-                parts.append(repr(job.findings[ref]))
-            index = indexes.get(ref)
-            if index is not None:  # the page names its log index (stable once logged)
-                parts.append(str(index))
-            digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=12)
-            keys[ref] = digest.hexdigest()
+            view = inputs.view_key(ledger, record)
+            found = job.findings.get(record.ref, ())
+            keys[record.ref] = inputs.digest(shared, view, record.seq == last, found)
     return keys
 
 
