@@ -14,23 +14,6 @@ export function el(tag, text, attrs) {
   return node;
 }
 
-async function pixels(blob) {
-  const options = { colorSpaceConversion: "none", premultiplyAlpha: "none", imageOrientation: "from-image" };
-  let bitmap = await createImageBitmap(blob, options);
-  if (Math.max(bitmap.width, bitmap.height) > MAX_SIDE) {
-    const scale = MAX_SIDE / Math.max(bitmap.width, bitmap.height);
-    const resizeWidth = Math.round(bitmap.width * scale);
-    const resizeHeight = Math.round(bitmap.height * scale);
-    bitmap.close();
-    bitmap = await createImageBitmap(blob, { ...options, resizeWidth, resizeHeight, resizeQuality: "medium" });
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(bitmap, 0, 0);
-  const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-  return [data, bitmap.width, bitmap.height];
-}
-
 async function fetchText(url) {
   const response = await fetch(url);
   if (response.status === 404) return null;
@@ -83,7 +66,7 @@ async function describe(root, ref, how) {
 }
 
 async function run(box, file, tools) {
-  const { pdqFromRGBA, lookup, sha256Hex } = tools;
+  const { decodePixels, pdqFromRGBA, lookup, sha256Hex } = tools;
   const out = box.querySelector(".il-lookup-result");
   const root = new URL(box.dataset.root, document.baseURI);
   out.replaceChildren(el("p", "Computing the fingerprint in your browser…"));
@@ -91,7 +74,7 @@ async function run(box, file, tools) {
   const sha256 = await sha256Hex(bytes);
   let pdq = null;
   try {
-    const [data, width, height] = await pixels(new Blob([bytes]));
+    const [data, width, height] = await decodePixels(new Blob([bytes]), MAX_SIDE);
     pdq = pdqFromRGBA(data, width, height);
   } catch (e) {
     pdq = null; // not an image the browser can decode: exact match only
@@ -113,7 +96,7 @@ async function run(box, file, tools) {
 
 async function init(box) {
   const [pdq, index] = await Promise.all([import("./pdq.js"), import("./image-index.js")]);
-  const tools = { pdqFromRGBA: pdq.pdqFromRGBA, lookup: index.lookup, sha256Hex: index.sha256Hex };
+  const tools = { decodePixels: pdq.decodePixels, pdqFromRGBA: pdq.pdqFromRGBA, lookup: index.lookup, sha256Hex: index.sha256Hex };
   const input = box.querySelector("input[type=file]");
   const go = (file) => run(box, file, tools).catch((e) => {
     box.querySelector(".il-lookup-result").replaceChildren(el("p", `Look-up failed: ${e.message}`));

@@ -232,6 +232,30 @@ export function pdqFromRGBA(data, width, height) {
 }
 
 /**
+ * Decode an image file in the browser into RGBA pixels, as the look-up page does: no colour
+ * conversion, orientation from the file, and, above maxSide pixels on the longer side, the
+ * browser scaling while it decodes (the counterpart of reduced-size JPEG decoding).
+ * @param {Blob} blob
+ * @param {number} [maxSide]
+ * @returns {Promise<[Uint8ClampedArray, number, number]>} data, width, height
+ */
+export async function decodePixels(blob, maxSide) {
+  const options = { colorSpaceConversion: "none", premultiplyAlpha: "none", imageOrientation: "from-image" };
+  let bitmap = await createImageBitmap(blob, options);
+  if (maxSide && Math.max(bitmap.width, bitmap.height) > maxSide) {
+    const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+    const resizeWidth = Math.round(bitmap.width * scale);
+    const resizeHeight = Math.round(bitmap.height * scale);
+    bitmap.close();
+    bitmap = await createImageBitmap(blob, { ...options, resizeWidth, resizeHeight, resizeQuality: "medium" });
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  return [ctx.getImageData(0, 0, bitmap.width, bitmap.height).data, bitmap.width, bitmap.height];
+}
+
+/**
  * Number of differing bits between two PDQ hashes in lowercase hex; <= 31 is a match.
  * @param {string} hexA
  * @param {string} hexB

@@ -2,29 +2,8 @@
 // site's lookup page would (decode → canvas → getImageData → pdq.js; WebCrypto SHA-256),
 // optionally look each one up in the served image index, and POST the results back.
 
-import { pdqFromRGBA } from "./pdq.js";
+import { decodePixels, pdqFromRGBA } from "./pdq.js";
 import { lookup, sha256Hex } from "./image-index.js";
-
-async function pixels(blob, maxSide) {
-  const options = {
-    colorSpaceConversion: "none",
-    premultiplyAlpha: "none",
-    imageOrientation: "from-image",
-  };
-  let bitmap = await createImageBitmap(blob, options);
-  if (maxSide && Math.max(bitmap.width, bitmap.height) > maxSide) {
-    // The browser's counterpart of reduced-size JPEG decoding: let it scale while decoding.
-    const scale = maxSide / Math.max(bitmap.width, bitmap.height);
-    const resizeWidth = Math.round(bitmap.width * scale);
-    const resizeHeight = Math.round(bitmap.height * scale);
-    bitmap.close();
-    bitmap = await createImageBitmap(blob, { ...options, resizeWidth, resizeHeight, resizeQuality: "medium" });
-  }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.drawImage(bitmap, 0, 0);
-  return [ctx.getImageData(0, 0, bitmap.width, bitmap.height).data, bitmap.width, bitmap.height];
-}
 
 async function readIndex(path) {
   const response = await fetch(`index/${path}`);
@@ -37,7 +16,7 @@ async function main() {
   for (const name of job.images) {
     const bytes = await (await fetch(`images/${name}`)).arrayBuffer();
     const started = performance.now();
-    const [data, width, height] = await pixels(new Blob([bytes]), job.maxSide);
+    const [data, width, height] = await decodePixels(new Blob([bytes]), job.maxSide);
     const pdq = pdqFromRGBA(data, width, height);
     const ms = performance.now() - started;
     const sha256 = await sha256Hex(bytes);
