@@ -426,12 +426,10 @@ def northwind(reg: dict[str, Any]) -> _Chain:
             notice=notice,
         ),
     )
-    for index, (name, month) in enumerate(
-        (("coins.png", "11"), ("page.png", "11"), ("clock_motion.png", "11"), ("cell.png", "11"))
-    ):
+    for index, name in enumerate(("coins.png", "page.png", "clock_motion.png", "cell.png")):
         c.add(
             "disclosure",
-            f"2026-{month}-{index + 2:02d}T08:00:00Z",
+            f"2026-11-{index + 2:02d}T08:00:00Z",
             k2,
             **_disclosure(
                 _image(name),
