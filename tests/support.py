@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +38,27 @@ def go_note_example() -> dict[str, str]:
         (ROOT / "tests/vectors/go-note-example.json").read_text(encoding="utf-8")
     )
     return data
+
+
+def likeness_use_draft(consent_ref: str) -> dict[str, Any]:
+    """An unsigned northwind disclosure: a generated likeness, in EU advertising from
+    2026-11-21, relying on ``consent_ref``."""
+    return {
+        "schema": "imageledger/disclosure/v1",
+        "publisher": "northwind",
+        "image": {"sha256": "5" * 64, "media_type": "image/png"},
+        "ai": {
+            "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/"
+            "trainedAlgorithmicMedia",
+            "resembles_real_person": True,
+        },
+        "labels": {"visible": "eu-ai-icon", "machine_readable": ["c2pa"]},
+        "subjects": [{"basis": "consent", "consent": consent_ref}],
+        "purposes": ["advertising"],
+        "jurisdictions": ["EU"],
+        "period": {"from": "2026-11-21T00:00:00Z"},
+        "rights": {
+            "copyright_owner": "Northwind Outfitters Ltd.",
+            "licence": "all-rights-reserved",
+        },
+    }

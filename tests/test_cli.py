@@ -15,8 +15,6 @@ from imageledger.core.keys import format_private_key
 from imageledger.demo import keys as demo_keys
 from support import ROOT, Run, snapshot
 
-IMAGE = None
-
 
 @pytest.fixture
 def operator_key(tmp_path: Path) -> Path:

@@ -18,7 +18,7 @@ from imageledger.core import strict_yaml
 from imageledger.core.keys import format_private_key
 from imageledger.demo import keys as demo_keys
 from imageledger.errors import RecordError
-from support import Run, snapshot
+from support import Run, likeness_use_draft, snapshot
 
 SECRET = bytes(range(20))
 
@@ -154,28 +154,6 @@ def _consent_draft() -> dict[str, Any]:
     return data
 
 
-def _disclosure_draft(consent_ref: str) -> dict[str, Any]:
-    return {
-        "schema": "imageledger/disclosure/v1",
-        "publisher": "northwind",
-        "image": {"sha256": "5" * 64, "media_type": "image/png"},
-        "ai": {
-            "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/"
-            "trainedAlgorithmicMedia",
-            "resembles_real_person": True,
-        },
-        "labels": {"visible": "eu-ai-icon", "machine_readable": ["c2pa"]},
-        "subjects": [{"basis": "consent", "consent": consent_ref}],
-        "purposes": ["advertising"],
-        "jurisdictions": ["EU"],
-        "period": {"from": "2026-11-21T00:00:00Z"},
-        "rights": {
-            "copyright_owner": "Northwind Outfitters Ltd.",
-            "licence": "all-rights-reserved",
-        },
-    }
-
-
 def test_receipt_round_trip(
     ledger_copy: Path, tmp_path: Path, northwind_key: Path, cli: Callable[..., Run]
 ) -> None:
@@ -201,7 +179,7 @@ def test_receipt_round_trip(
     )
     assert code not in json.dumps(stored)
 
-    use = _draft(tmp_path, "use.yaml", _disclosure_draft("northwind/24"))
+    use = _draft(tmp_path, "use.yaml", likeness_use_draft("northwind/24"))
     run = cli(
         "--repo", repo, "record", "sign", str(use), "--key", key, "--at", "2026-11-21T08:00:00Z"
     )

@@ -25,6 +25,7 @@ from imageledger.core import strict_yaml
 from imageledger.core.keys import format_private_key
 from imageledger.demo import keys as demo_keys
 from imageledger.demo import violations
+from support import likeness_use_draft
 
 SVG = re.compile(r"<svg\b[^>]*\bclass=\"il-chart\".*?</svg>", re.S)
 CHROMIUM = Path("/usr/bin/chromium")
@@ -250,28 +251,6 @@ CONSENT = {
 }
 
 
-def _disclosure(consent_ref: str) -> dict[str, Any]:
-    return {
-        "schema": "imageledger/disclosure/v1",
-        "publisher": "northwind",
-        "image": {"sha256": "5" * 64, "media_type": "image/png"},
-        "ai": {
-            "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/"
-            "trainedAlgorithmicMedia",
-            "resembles_real_person": True,
-        },
-        "labels": {"visible": "eu-ai-icon", "machine_readable": ["c2pa"]},
-        "subjects": [{"basis": "consent", "consent": consent_ref}],
-        "purposes": ["advertising"],
-        "jurisdictions": ["EU"],
-        "period": {"from": "2026-11-21T00:00:00Z"},
-        "rights": {
-            "copyright_owner": "Northwind Outfitters Ltd.",
-            "licence": "all-rights-reserved",
-        },
-    }
-
-
 def _status(page: Any, consent: str) -> tuple[str, Any]:
     hit = page.locator(".il-lookup-hit").filter(has_text=consent)
     box = hit.locator(".il-consent-status")
@@ -294,7 +273,7 @@ def test_receipt_round_trip_in_the_browser(
     (receipt_file,) = receipts.glob("*-receipt.json")
     receipt = json.loads(receipt_file.read_text())
     code, consent = receipt["code"], receipt["iso27560"]["record_id"]
-    draft = _write(tmp_path / "use.yaml", _disclosure(consent))
+    draft = _write(tmp_path / "use.yaml", likeness_use_draft(consent))
     run = cli("--repo", repo, "record", "sign", str(draft), "--key", str(key),
               "--at", "2026-11-21T08:00:00Z")  # fmt: skip
     assert run.code == 0, run.err

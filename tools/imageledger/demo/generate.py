@@ -426,12 +426,10 @@ def northwind(reg: dict[str, Any]) -> _Chain:
             notice=notice,
         ),
     )
-    for index, (name, month) in enumerate(
-        (("coins.png", "11"), ("page.png", "11"), ("clock_motion.png", "11"), ("cell.png", "11"))
-    ):
+    for index, name in enumerate(("coins.png", "page.png", "clock_motion.png", "cell.png")):
         c.add(
             "disclosure",
-            f"2026-{month}-{index + 2:02d}T08:00:00Z",
+            f"2026-11-{index + 2:02d}T08:00:00Z",
             k2,
             **_disclosure(
                 _image(name),
@@ -990,24 +988,53 @@ def build() -> dict[str, bytes]:
     files = {"ledger/ledger.yaml": strict_yaml.dump(ledger_config()).encode()}
     operator = demo_keys.operator()
     for index, (publisher, (name, domain, story, about)) in enumerate(PUBLISHERS.items()):
-        keys = [
-            format_verifier_key(demo_keys.publisher(publisher, i).verifier)
-            for i in range(2 if publisher == "harbourlight" else 1)
-        ]
-        reg = authoring.registration(
+        reg = _admitted(
             publisher,
+            operator,
             name=name,
             domain=domain,
-            contact=f"mailto:ledger@{domain}",
-            keys=keys,
+            key_count=2 if publisher == "harbourlight" else 1,
             admitted_at=f"2026-01-0{index + 1}T00:00:00Z",
-            description=about,
+            about=about,
         )
-        reg = authoring.sign_registration(reg, operator, demo_keys.publisher(publisher))
-        files[f"ledger/publishers/{publisher}/publisher.yaml"] = authoring.render(reg)
-        for stem, record in story(reg).files.items():
-            files[f"ledger/publishers/{publisher}/records/{stem}.yaml"] = authoring.render(record)
+        files.update(_publisher_files(publisher, reg, story(reg)))
     files.update(_rule_breaker(operator))
+    return files
+
+
+def _admitted(
+    publisher: str,
+    operator: PrivateKey,
+    *,
+    name: str,
+    domain: str,
+    key_count: int,
+    admitted_at: str,
+    about: str,
+) -> dict[str, Any]:
+    """The publisher's registration of its first ``key_count`` DEMO keys, co-signed with
+    the first and admitted by the DEMO operator."""
+    keys = [
+        format_verifier_key(demo_keys.publisher(publisher, i).verifier) for i in range(key_count)
+    ]
+    reg = authoring.registration(
+        publisher,
+        name=name,
+        domain=domain,
+        contact=f"mailto:ledger@{domain}",
+        keys=keys,
+        admitted_at=admitted_at,
+        description=about,
+    )
+    return authoring.sign_registration(reg, operator, demo_keys.publisher(publisher))
+
+
+def _publisher_files(publisher: str, reg: dict[str, Any], chain: _Chain) -> dict[str, bytes]:
+    """The publisher's folder: its registration, then its records in chain order."""
+    folder = f"ledger/publishers/{publisher}"
+    files = {f"{folder}/publisher.yaml": authoring.render(reg)}
+    for stem, record in chain.files.items():
+        files[f"{folder}/records/{stem}.yaml"] = authoring.render(record)
     return files
 
 
@@ -1016,25 +1043,19 @@ def _rule_breaker(operator: PrivateKey) -> dict[str, bytes]:
     (:mod:`imageledger.demo.violations`)."""
     from imageledger.demo import violations as v
 
-    key = demo_keys.publisher(v.PUBLISHER)
-    reg = authoring.registration(
+    reg = _admitted(
         v.PUBLISHER,
+        operator,
         name=v.NAME,
         domain=v.DOMAIN,
-        contact=f"mailto:ledger@{v.DOMAIN}",
-        keys=[format_verifier_key(key.verifier)],
+        key_count=1,
         admitted_at=v.ADMITTED_AT,
-        description=v.ABOUT,
+        about=v.ABOUT,
     )
-    reg = authoring.sign_registration(reg, operator, key)
-    folder = f"ledger/publishers/{v.PUBLISHER}"
-    files = {f"{folder}/publisher.yaml": authoring.render(reg)}
     chain = _Chain(v.PUBLISHER, reg)
     for kind, at, signer, body in v.story(reg):
         chain.add(kind, at, demo_keys.publisher(v.PUBLISHER, signer), **body)
-    for stem, record in chain.files.items():
-        files[f"{folder}/records/{stem}.yaml"] = authoring.render(record)
-    return files
+    return _publisher_files(v.PUBLISHER, reg, chain)
 
 
 LOG_TIME = "2026-11-12T00:00:00Z"

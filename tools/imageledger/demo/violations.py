@@ -23,7 +23,6 @@ PUBLISHER = "lumenpeak"
 NAME = "Lumenpeak Creative Ltd."
 DOMAIN = "lumenpeak.example"
 ABOUT = "Fictional advertising studio whose records break each audit rule once, on purpose."
-KEY_NAMES = ("lumenpeak.example/ledger-DEMO",)
 ADMITTED_AT = "2025-09-15T00:00:00Z"
 AS_OF = "2026-11-27T00:00:00Z"
 UNREACHABLE = ("consent-missing", "ref-missing", "ref-other-publisher")
