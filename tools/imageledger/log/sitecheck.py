@@ -22,7 +22,7 @@ from imageledger.core.keys import VerifierKey
 from imageledger.errors import LedgerError, Location, Report, VerificationError
 from imageledger.log import entries as checks
 from imageledger.log.fetch import MAX_TILE, LogSource
-from imageledger.log.merkle import HASH_SIZE
+from imageledger.log.merkle import HASH_SIZE, perfect_root
 from imageledger.log.tiles import (
     TILE_WIDTH,
     EntryBundle,
@@ -31,7 +31,7 @@ from imageledger.log.tiles import (
     parse_entry_bundle,
     tiles_for_size,
 )
-from imageledger.log.tilewrite import leaf_hashes, perfect_root, tree_root, upper_levels
+from imageledger.log.tilewrite import leaf_hashes, tree_root, upper_levels
 
 SPAN = 4
 """Bundles per task: about a thousand entries, enough tasks to keep every core busy."""
