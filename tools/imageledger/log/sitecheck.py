@@ -36,9 +36,6 @@ from imageledger.log.tilewrite import leaf_hashes, tree_root, upper_levels
 SPAN = 4
 """Bundles per task: about a thousand entries, enough tasks to keep every core busy."""
 
-KEY_MARKERS = (b'"schema":"imageledger/publisher/', b'"new_key":')
-"""What an entry that introduces keys holds (``entries.key_table`` looks at those only)."""
-
 
 @dataclass(frozen=True)
 class LogCheck:
@@ -93,7 +90,7 @@ def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
 
 def _key_entries(bundles: list[bytes], size: int) -> Iterator[bytes]:
     for n, data in enumerate(bundles):
-        if any(marker in data for marker in KEY_MARKERS):
+        if any(marker in data for marker in checks.KEY_MARKERS):
             try:
                 yield from parse_entry_bundle(
                     data, EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
