@@ -19,6 +19,7 @@ from imageledger.errors import LedgerError, Location, Report
 from imageledger.prrules import PUBLISHERS_DIR, finding, located, publisher_path
 from imageledger.storage.gitrepo import Change, GitRepo
 from imageledger.storage.layout import RECORD_NAME, record_filename
+from imageledger.validate import load_record
 
 KEY_EVENT_SCHEMAS = [schema_id("key-rotation"), schema_id("key-revocation")]
 _REF_FIELDS = {"consent-withdrawal": "consent", "retraction": "ref", "correction": "ref"}
@@ -164,19 +165,7 @@ class ChainCheck:
         try:
             data = self.repo.read_blob(sha, limits.MAX_YAML_BYTES, path=path)
             self.blobs[path] = data
-            record = parse_record(data)
-            if record.publisher != publisher:
-                raise LedgerError(
-                    f"publisher {record.publisher!r} is not this folder's {publisher!r}",
-                    code="record-publisher-mismatch",
-                    location=Location(field="publisher"),
-                )
-            if (record.kind == "publisher") != (seq == 0) or record.seq != seq:
-                raise LedgerError(
-                    f"seq {record.seq} does not match the file name",
-                    code="record-seq-mismatch",
-                    location=Location(field="seq"),
-                )
+            record = load_record(data, publisher, seq)
         except LedgerError as e:
             self.add(e, path)
             return None

@@ -13,6 +13,7 @@ import click
 
 from imageledger import authoring
 from imageledger.cli import Context, cli, now
+from imageledger.cli.records import next_position
 from imageledger.core import schemas, strict_yaml
 from imageledger.core.records import kind_of, parse_time
 from imageledger.errors import LedgerError, Location, RecordError, UsageError
@@ -47,14 +48,7 @@ def _seal_next(
             code="record-schema",
             location=Location(field="publisher"),
         )
-    at = recorded_at or now()
-    parse_time(at, "--at")
-    chain = authoring.key_may_sign(layout, publisher, key)
-    if at < chain.head_time:
-        raise UsageError(
-            f"--at {at} is earlier than {publisher}/{chain.head_seq} ({chain.head_time})",
-            code="chain-time",
-        )
+    at, chain = next_position(layout, publisher, key, recorded_at)
     return authoring.seal(
         draft,
         publisher=publisher,

@@ -10,6 +10,8 @@ import click
 from imageledger import authoring, drafts
 from imageledger.cli import Context, cli, echo_report, now, progress
 from imageledger.core import schemas, strict_yaml
+from imageledger.core.chain import PublisherChain
+from imageledger.core.keys import PrivateKey
 from imageledger.core.records import kind_of, parse_time
 from imageledger.errors import LedgerError, Location, RecordError, Report, UsageError
 from imageledger.storage.files import load_private_key, read_bounded, write_atomic
@@ -56,6 +58,22 @@ def image_identity(path: Path) -> dict[str, Any]:
     return identify_file(path, fast=False).to_record()
 
 
+def next_position(
+    layout: Layout, publisher: str, key: PrivateKey, recorded_at: str | None
+) -> tuple[str, PublisherChain]:
+    """The ``recorded_at`` (``--at`` or now) and verified chain of ``publisher``'s next record;
+    refuse a key that may not sign for it and a time before the chain's head."""
+    at = recorded_at or now()
+    parse_time(at, "--at")
+    chain = authoring.key_may_sign(layout, publisher, key)
+    if at < chain.head_time:
+        raise UsageError(
+            f"--at {at} is earlier than {publisher}/{chain.head_seq} ({chain.head_time})",
+            code="chain-time",
+        )
+    return at, chain
+
+
 @record.command("sign")
 @click.argument("draft", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option(
@@ -85,14 +103,7 @@ def record_sign(obj: Context, draft: Path, key_file: Path, recorded_at: str | No
             )
     except LedgerError as e:
         raise e.at(str(draft)) from None
-    at = recorded_at or now()
-    parse_time(at, "--at")
-    chain = authoring.key_may_sign(layout, publisher_id, key)
-    if at < chain.head_time:
-        raise UsageError(
-            f"--at {at} is earlier than {publisher_id}/{chain.head_seq} ({chain.head_time})",
-            code="chain-time",
-        )
+    at, chain = next_position(layout, publisher_id, key, recorded_at)
     seq, prev = chain.head_seq, chain.head_hash
     try:
         signed = authoring.seal(

@@ -33,6 +33,9 @@ from imageledger.errors import (
 
 KeyTable = dict[str, list[VerifierKey]]
 
+KEY_MARKERS = (b'"schema":"imageledger/publisher/', b'"new_key":')
+"""What an entry that introduces keys holds (``key_table`` parses those only)."""
+
 
 Checked = tuple[
     int, ChainFields | None, frozenset[tuple[str, bytes]], dict[str, Any] | None, Finding | None
@@ -84,7 +87,7 @@ def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]
     for key in operator_keys.values():
         table[key.ref].append(key)
     for data in entries:
-        if b'"schema":"imageledger/publisher/' not in data and b'"new_key":' not in data:
+        if not any(marker in data for marker in KEY_MARKERS):
             continue
         try:
             value = json.loads(data)

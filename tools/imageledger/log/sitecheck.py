@@ -22,7 +22,7 @@ from imageledger.core.keys import VerifierKey
 from imageledger.errors import LedgerError, Location, Report, VerificationError
 from imageledger.log import entries as checks
 from imageledger.log.fetch import MAX_TILE, LogSource
-from imageledger.log.merkle import HASH_SIZE
+from imageledger.log.merkle import HASH_SIZE, perfect_root
 from imageledger.log.tiles import (
     TILE_WIDTH,
     EntryBundle,
@@ -31,13 +31,10 @@ from imageledger.log.tiles import (
     parse_entry_bundle,
     tiles_for_size,
 )
-from imageledger.log.tilewrite import leaf_hashes, perfect_root, tree_root, upper_levels
+from imageledger.log.tilewrite import leaf_hashes, tree_root, upper_levels
 
 SPAN = 4
 """Bundles per task: about a thousand entries, enough tasks to keep every core busy."""
-
-KEY_MARKERS = (b'"schema":"imageledger/publisher/', b'"new_key":')
-"""What an entry that introduces keys holds (``entries.key_table`` looks at those only)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
 
 def _key_entries(bundles: list[bytes], size: int) -> Iterator[bytes]:
     for n, data in enumerate(bundles):
-        if any(marker in data for marker in KEY_MARKERS):
+        if any(marker in data for marker in checks.KEY_MARKERS):
             try:
                 yield from parse_entry_bundle(
                     data, EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))

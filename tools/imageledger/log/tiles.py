@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from imageledger.errors import Location, RecordError, StorageError, VerificationError
 from imageledger.log.hashstore import HashReader, split_stored_hash_index, stored_hash_index
-from imageledger.log.merkle import HASH_SIZE, check_size, fold, leaf_hash
+from imageledger.log.merkle import HASH_SIZE, check_size, leaf_hash, perfect_root
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -254,12 +254,5 @@ class TileHashReader:
         out = []
         for i in indexes:
             tile, start, end = tile_for_hash(*split_stored_hash_index(i), self._size)
-            out.append(_perfect_root(self.tile_hashes(tile)[start:end]))
+            out.append(perfect_root(self.tile_hashes(tile)[start:end]))
         return out
-
-
-def _perfect_root(hashes: list[bytes]) -> bytes:
-    """Root of a power-of-two run of sibling hashes."""
-    while len(hashes) > 1:
-        hashes = [fold(hashes[i : i + 2]) for i in range(0, len(hashes), 2)]
-    return hashes[0]

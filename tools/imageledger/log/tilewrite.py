@@ -24,7 +24,7 @@ from hashlib import sha256
 
 from imageledger.errors import Location, StorageError
 from imageledger.log.hashstore import perfect_subtrees
-from imageledger.log.merkle import EMPTY_ROOT, check_size, fold
+from imageledger.log.merkle import EMPTY_ROOT, check_size, fold, perfect_root
 from imageledger.log.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
@@ -41,7 +41,6 @@ SPAN = 16
 """Level-0 tiles per task: small enough to balance the cores, large enough to amortise."""
 
 _LEAF = sha256(b"\x00")
-_NODE = sha256(b"\x01")
 
 
 def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
@@ -53,21 +52,6 @@ def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
         h.update(entry)
         out.append(h.digest())
     return out
-
-
-def perfect_root(hashes: Sequence[bytes]) -> bytes:
-    """The root of a power-of-two run of sibling hashes (a full tile holds 256)."""
-    copy = _NODE.copy  # a copied 0x01 prefix state: ~20% less per node than hashing a join
-    row = list(hashes)
-    while len(row) > 1:
-        above = []
-        for i in range(0, len(row), 2):
-            h = copy()
-            h.update(row[i])
-            h.update(row[i + 1])
-            above.append(h.digest())
-        row = above
-    return row[0]
 
 
 @dataclass(frozen=True)
