@@ -58,6 +58,11 @@ class Ed25519Key:
             raise RecordError("an Ed25519 public key is 32 bytes", code="key-malformed")
         object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public))
 
+    def __reduce__(self) -> tuple[type[Ed25519Key], tuple[str, bytes]]:
+        # Rebuilt from name and bytes (the OpenSSL key object cannot be pickled): a key
+        # event crosses from a worker to the chain walk inside a checked entry.
+        return type(self), (self.name, self.public)
+
     @property
     def key_id(self) -> bytes:
         return key_id(self.name, self.public, self.ALG)
