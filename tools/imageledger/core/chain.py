@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from imageledger.core.keys import VerifierKey, parse_verifier_key
 from imageledger.core.records import UnverifiedRecord
@@ -30,19 +31,22 @@ class KeyEvent:
 
     @classmethod
     def of(cls, record: UnverifiedRecord) -> KeyEvent | None:
-        data = record.data
-        if record.kind == "key-rotation":
+        return cls.of_data(record.kind, record.data)
+
+    @classmethod
+    def of_data(cls, kind: str, data: dict[str, Any]) -> KeyEvent | None:
+        if kind == "key-rotation":
             return cls(
                 new_key=parse_verifier_key(data["new_key"]), retire=tuple(data.get("retire", ()))
             )
-        if record.kind == "key-revocation":
+        if kind == "key-revocation":
             return cls(revoke=data["key"], compromised_at=data["compromised_at"])
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class ChainEntry:
-    """What the chain needs of a record: position, links, signers, key changes."""
+class ChainEntry(NamedTuple):
+    """What the chain needs of a record: position, links, signers, key changes (a named
+    tuple: the log's audit makes one per entry)."""
 
     publisher: str
     seq: int
@@ -60,15 +64,20 @@ class ChainEntry:
     @staticmethod
     def fields_of(record: UnverifiedRecord) -> ChainFields:
         """The constructor's arguments: a plain tuple, cheap to send between processes."""
+        return ChainEntry.fields(record.data, record.kind, record.hash)
+
+    @staticmethod
+    def fields(data: dict[str, Any], kind: str, hash: str) -> ChainFields:
+        """``fields_of`` for a well-formed record's data, kind and hash (no record built)."""
         return (
-            record.publisher,
-            record.seq,
-            record.prev,
-            record.hash,
-            record.kind,
-            record.recorded_at,
-            tuple(s["key"] for s in record.data["signatures"]),
-            KeyEvent.of(record),
+            data["publisher"],
+            data.get("seq", 0),
+            data.get("prev"),
+            hash,
+            kind,
+            data.get("recorded_at") or data["admitted_at"],
+            tuple(s["key"] for s in data["signatures"]),
+            KeyEvent.of_data(kind, data) if kind in KEY_EVENT_KINDS else None,
         )
 
     @property
@@ -192,6 +201,17 @@ class PublisherChain:
                 code="signature-missing",
                 location=Location(field="signatures"),
             )
+        return keys
+
+    def authorize_run(self, first: ChainEntry, last_seq: int) -> dict[str, VerifierKey]:
+        """``authorize`` for ``first`` and every record after it up to ``last_seq``, given
+        (the caller checked) that each links to the one before it, has the same signers and
+        changes no key. Key states change only at key events, and each rule on them bounds
+        seq from one side, so what holds at the first and the last record holds between."""
+        keys = self.authorize(first)
+        last = first._replace(seq=last_seq)
+        for ref in keys:
+            self._signer(ref, last)
         return keys
 
     def _signer(self, ref: str, entry: ChainEntry) -> VerifierKey:

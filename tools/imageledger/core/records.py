@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from imageledger.core import canonical, limits, schemas
 from imageledger.core.keys import PrivateKey, VerifierKey, parse_verifier_key
@@ -52,14 +53,21 @@ def _field(path: list[str | int]) -> str:
 
 def parse_time(value: str, field: str) -> datetime:
     """A ledger timestamp: RFC 3339 UTC with ``Z``, second precision, a real date."""
-    try:
-        if len(value) != 20 or value[10] != "T" or value[19] != "Z":
-            raise ValueError(value)
-        return datetime.fromisoformat(value)
-    except ValueError as e:
+    time = _real_time(value)
+    if time is None:
         raise RecordError(
             f"{value!r} is not a real UTC time", code="record-time", location=Location(field=field)
-        ) from e
+        )
+    return time
+
+
+def _real_time(value: str) -> datetime | None:
+    if len(value) != 20 or value[10] != "T" or value[19] != "Z":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @cache
@@ -87,6 +95,22 @@ def _timestamp_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
     return tuple(out) if visit(schemas.schema(kind), ()) else None
 
 
+PERIODS = ("period", "valid", "licence_period")
+"""The names of ``{from, until}`` periods, at the top of a record or under ``rights``."""
+
+
+_ANY_PERIOD = tuple(path for name in PERIODS for path in ((name,), ("rights", name)))
+
+
+@cache
+def _period_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
+    """Where ``kind``'s schema puts periods (None: look in every place one may be)."""
+    paths = _timestamp_paths(kind)
+    if paths is None:
+        return None
+    return tuple(p[:-1] for p in paths if p[-1] == "until" and p[-2] in PERIODS)
+
+
 def _check_times(kind: str, data: dict[str, Any]) -> None:
     paths = _timestamp_paths(kind)
     if paths is None:
@@ -94,25 +118,31 @@ def _check_times(kind: str, data: dict[str, Any]) -> None:
             parse_time(text, field)
         return
     for path in paths:
-        found: Any = data
-        for step in path:
+        found: Any = data.get(path[0])
+        for step in path[1:]:
             found = found.get(step) if isinstance(found, dict) else None
-        if isinstance(found, str):
+        if isinstance(found, str) and _real_time(found) is None:
             parse_time(found, ".".join(path))
+
+
+def _check_periods(kind: str, data: dict[str, Any]) -> None:
+    paths = _period_paths(kind)
+    for path in _ANY_PERIOD if paths is None else paths:
+        period: Any = data
+        for step in path:
+            period = period.get(step) if isinstance(period, dict) else None
+        if isinstance(period, dict) and "until" in period and period["until"] < period["from"]:
+            raise RecordError(
+                "period ends before it starts",
+                code="record-period",
+                location=Location(field=f"{path[-1]}.until"),
+            )
 
 
 def _check_semantics(kind: str, data: dict[str, Any]) -> None:
     """What the schema cannot say: real dates, ordered periods, parsable keys."""
     _check_times(kind, data)
-    for name in ("period", "valid", "licence_period"):
-        for holder in (data, data.get("rights", {})):
-            period = holder.get(name) if isinstance(holder, dict) else None
-            if isinstance(period, dict) and "until" in period and period["until"] < period["from"]:
-                raise RecordError(
-                    "period ends before it starts",
-                    code="record-period",
-                    location=Location(field=f"{name}.until"),
-                )
+    _check_periods(kind, data)
     if kind == "consent-withdrawal" and data["effective_at"] < data["requested_at"]:
         raise RecordError(
             "effective_at is before requested_at",
@@ -169,6 +199,88 @@ def check_shape(data: dict[str, Any], *, values_checked: bool = False) -> str:
         canonical.check_value(data)
     _check_semantics(kind, data)
     return kind
+
+
+def load_entry(raw: bytes) -> tuple[dict[str, Any], str]:
+    """A log entry's record and kind: ``parse_canonical_json``, the size limit, ``check_shape``.
+
+    The common case takes ``_load_common``; anything it does not accept goes through those
+    three in that order, so both give the same record or raise the same error.
+    """
+    loaded = _load_common(raw)
+    if loaded is not None:
+        return loaded
+    data = canonical.parse_canonical_json(raw)  # the bytes are the canonical form
+    if len(raw) > limits.MAX_ENTRY_BYTES:
+        raise RecordError("entry is larger than a record may be", code="record-size")
+    return data, check_shape(data, values_checked=True)
+
+
+_STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+
+
+def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
+    """ASCII text without ``null`` that orjson reads and writes back unchanged, of a kind
+    whose schema pins where integers go (``_integer_paths``), holding no float there, and
+    valid: then the value is in the ledger's subset (``canonical._parse_common`` says why for
+    strings; integers beyond 53 bits fail the write, beyond 64 bits read as floats) and the
+    record well formed. ``None`` otherwise, valid or not: ``load_entry`` decides, and raises.
+
+    orjson reads floats where the ledger has none: the schema rejects one anywhere but at
+    an integer's place (JSON Schema counts 1.0 as an integer), and those places are looked at.
+    """
+    if len(raw) > limits.MAX_ENTRY_BYTES or not raw.isascii() or b"null" in raw:
+        return None
+    try:
+        data = orjson.loads(raw)
+        if type(data) is not dict or orjson.dumps(data, option=_STRICT) != raw:
+            return None
+    except (ValueError, TypeError):  # orjson's decode and encode errors
+        return None
+    name = data.get("schema")
+    kind = _SCHEMA_TO_KIND.get(name) if isinstance(name, str) else None
+    if kind is None or not _validator(kind).is_valid(data):
+        return None
+    paths = _integer_paths(kind)
+    if paths is None:
+        return None
+    for path in paths:
+        found: Any = data
+        for step in path:
+            found = found.get(step) if type(found) is dict else None
+        if type(found) is float:
+            return None
+    _check_semantics(kind, data)
+    return data, kind
+
+
+@cache
+def _integer_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
+    """The only places ``kind``'s schema lets a number be, all integer-typed object members;
+    ``None`` if it lets one be anywhere else (an array, a free-form object, an untyped value)."""
+    out: list[tuple[str, ...]] = []
+
+    def visit(node: dict[str, Any], path: tuple[str, ...]) -> bool:
+        kind = node.get("type")
+        if kind == "integer":
+            out.append(path)
+            return True
+        if kind in ("string", "boolean"):
+            return True
+        if kind is None:
+            values = node.get("enum", [node["const"]] if "const" in node else [0])
+            return all(isinstance(v, str) for v in values)
+        if kind == "object":
+            # Members not listed are refused; if/then/else only add constraints.
+            return node.get("additionalProperties") is False and all(
+                visit(sub, (*path, name)) for name, sub in node.get("properties", {}).items()
+            )
+        if kind == "array":
+            before = len(out)
+            return visit(node.get("items", {}), (*path, "[]")) and len(out) == before
+        return False
+
+    return tuple(out) if visit(schemas.schema(kind), ()) else None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -232,10 +344,20 @@ def verify_candidates(
     so a name can match several keys). Returns the ``(ref, public key)`` pairs that verified
     and whether every signature verified under some candidate. Who *may* sign is the chain's
     business, not this function's."""
-    message = record.signing_message()
+    return verify_message(record.signing_message(), record.data["signatures"], candidates)
+
+
+def verify_message(
+    message: bytes,
+    signatures: Sequence[Mapping[str, str]],
+    candidates: Mapping[str, Sequence[VerifierKey]],
+) -> tuple[frozenset[tuple[str, bytes]], bool]:
+    """:func:`verify_candidates` for a record's signing message and ``signatures`` member,
+    for callers that never build the record (the log's entry check, once per entry)."""
     verified: set[tuple[str, bytes]] = set()
     complete = True
-    for ref, sig in record.signatures:
+    for signature in signatures:
+        ref, sig = signature["key"], binascii.a2b_base64(signature["sig"])
         found = False
         for key in candidates.get(ref, ()):
             try:

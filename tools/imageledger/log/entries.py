@@ -16,16 +16,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from imageledger.core.canonical import parse_canonical_json, sha256_ref
+from imageledger.core.canonical import sha256_ref, signing_message
 from imageledger.core.chain import ChainEntry, ChainFields, PublisherChain
 from imageledger.core.keys import VerifierKey, parse_verifier_key
-from imageledger.core.limits import MAX_ENTRY_BYTES
-from imageledger.core.records import UnverifiedRecord, check_shape, verify_candidates
+from imageledger.core.records import UnverifiedRecord, load_entry, verify_message
 from imageledger.errors import (
     Finding,
     LedgerError,
     Location,
-    RecordError,
     Report,
     Severity,
     VerificationError,
@@ -58,17 +56,16 @@ def _where(index: int) -> Location:
 
 
 def check_entry(raw: bytes, index: int) -> Checked:
-    """Check log entry ``index`` in isolation, against every candidate key in ``_keys``."""
+    """Check log entry ``index`` in isolation, against every candidate key in ``_keys``.
+
+    What ``UnverifiedRecord`` and ``verify_candidates`` would check, without building the
+    record: this runs once per entry of the whole log.
+    """
     try:
-        data = parse_canonical_json(raw)  # the bytes are the canonical form: no re-encoding
-        if len(raw) > MAX_ENTRY_BYTES:
-            raise RecordError("entry is larger than a record may be", code="record-size")
-        record = UnverifiedRecord(
-            data, check_shape(data, values_checked=True), raw, sha256_ref(raw)
-        )
-        verified, _ = verify_candidates(record, _keys)
-        registration = record.data if record.kind == "publisher" else None
-        return index, ChainEntry.fields_of(record), verified, registration, None
+        data, kind = load_entry(raw)
+        verified, _ = verify_message(signing_message(data, raw), data["signatures"], _keys)
+        fields = ChainEntry.fields(data, kind, sha256_ref(raw))
+        return index, fields, verified, data if kind == "publisher" else None, None
     except LedgerError as e:
         where = Location(_where(index).path, None, e.location.field)
         return index, None, frozenset(), None, Finding(e.code, e.message, where)
@@ -140,20 +137,70 @@ def check_entries(
     return walk.report, walk.chains
 
 
+Run = tuple[ChainFields, list[int], int, str, str, frozenset[tuple[str, bytes]]]
+"""Entries of one publisher that a worker saw link one to the next, with the same signers and
+no key event: the first one's fields, every index, the last one's seq, hash and time, and
+the ``(ref, public key)`` pairs that verified for every one of them."""
+
+
+def runs(results: Iterable[Checked]) -> list[Checked | Run]:
+    """Fold each publisher's entries in ``results`` into runs, in the order they start.
+
+    What the chain walk needs of a run is what it needs of its first and last entries, so
+    most entries of a span cost the walk nothing and are not sent back one by one. Other
+    publishers' entries may come between: the chains are independent. A registration, a key
+    event or an entry that does not continue the run is sent on its own.
+    """
+    out: list[Any] = []
+    open_runs: dict[str, list[Any]] = {}
+    for checked in results:
+        index, fields, verified, registration, _ = checked
+        if fields is None:
+            out.append(checked)
+            continue
+        publisher, seq, prev, hash_, _, time, signers, event = fields
+        if registration is not None or event is not None:
+            open_runs.pop(publisher, None)
+            out.append(checked)
+            continue
+        run = open_runs.get(publisher)
+        if (
+            run is not None
+            and seq == run[2] + 1
+            and prev == run[3]
+            and time >= run[4]
+            and signers == run[0][6]
+        ):
+            run[1].append(index)
+            run[2], run[3], run[4] = seq, hash_, time
+            if verified != run[5]:
+                run[5] = run[5] & verified
+            continue
+        run = [fields, [index], seq, hash_, time, verified]
+        open_runs[publisher] = run
+        out.append(run)
+    return [tuple(item) if type(item) is list else item for item in out]
+
+
 class ChainWalk:
-    """Walk the chains in log order, one checked entry after the other."""
+    """Walk the chains in log order, one checked entry (or run of entries) after the other."""
 
     def __init__(self, operator_keys: Mapping[str, VerifierKey]) -> None:
         self.operator_keys = operator_keys
-        self.report = Report()
         self.chains: dict[str, PublisherChain] = {}
         self._broken: set[str] = set()
+        self._found: list[tuple[int, Finding]] = []
+
+    @property
+    def report(self) -> Report:
+        """The findings in log order (a run's are found where it starts)."""
+        return Report([f for _, f in sorted(self._found, key=lambda found: found[0])])
 
     def add(self, checked: Checked) -> None:
         index, fields, verified, registration, finding = checked
         if fields is None:
             if finding is not None:
-                self.report.add(finding)
+                self._found.append((index, finding))
             return
         entry = ChainEntry(*fields)
         if entry.publisher in self._broken:
@@ -162,15 +209,35 @@ class ChainWalk:
             _walk(entry, verified, registration, self.chains, self.operator_keys)
         except LedgerError as e:
             self._broken.add(entry.publisher)
-            self.report.add(
-                Finding(
-                    e.code,
-                    f"{entry.ref}: {e.message}",
-                    Location(_where(index).path, None, e.location.field),
-                    Severity.ERROR,
-                    e.hint,
-                )
+            finding = Finding(
+                e.code,
+                f"{entry.ref}: {e.message}",
+                Location(_where(index).path, None, e.location.field),
+                Severity.ERROR,
+                e.hint,
             )
+            self._found.append((index, finding))
+
+    def add_run(self, run: Run, entry_at: Callable[[int], Checked]) -> None:
+        """Take a run whole if it continues its chain; else check and walk its entries one
+        by one (``entry_at(index)``), which finds what ``add`` of each would have found."""
+        fields, indices, last_seq, last_hash, last_time, verified = run
+        first = ChainEntry(*fields)
+        if first.publisher in self._broken:
+            return
+        chain = self.chains.get(first.publisher)
+        try:
+            if chain is not None:
+                keys = chain.authorize_run(first, last_seq)
+                if all((ref, key.public) in verified for ref, key in keys.items()):
+                    chain.advance(
+                        first._replace(seq=last_seq, hash=last_hash, recorded_at=last_time)
+                    )
+                    return
+        except LedgerError:
+            pass
+        for index in indices:
+            self.add(entry_at(index))
 
 
 def _walk(
