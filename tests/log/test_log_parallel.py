@@ -19,6 +19,7 @@ from imageledger.core.keys import demo_key, format_verifier_key
 from imageledger.core.records import sign
 from imageledger.demo import keys as demo_keys
 from imageledger.errors import LedgerError, RecordError
+from imageledger.log import entries as checks
 from imageledger.log import sitecheck, tilewrite
 from imageledger.log.audit import Audit, verify_site
 from imageledger.log.checkpoint import Checkpoint, sign_checkpoint
@@ -248,3 +249,127 @@ def test_a_missing_tile_is_reported_as_missing(signed_log: list[bytes], tmp_path
                 workers=workers,
             )
         assert e.value.code == "log-file-missing"
+
+
+# Runs: the walk takes a publisher's linked entries whole, and must find what it finds
+# entry by entry. A log whose chains rotate, retire and revoke keys, and break in the
+# middle of runs in every way the walk checks.
+
+
+def _eventful_log() -> tuple[list[bytes], set[str]]:
+    keys = {p: [demo_key(f"pub{p:03d}.example/k{k}-DEMO") for k in range(2)] for p in range(6)}
+    entries: list[bytes] = []
+    heads: dict[int, list[Any]] = {}
+    for p in range(6):
+        pid = f"pub{p:03d}"
+        reg = authoring.sign_registration(
+            authoring.registration(
+                pid,
+                name=f"Publisher {p}",
+                domain=f"{pid}.example",
+                contact=f"mailto:ledger@{pid}.example",
+                keys=[format_verifier_key(k.verifier) for k in keys[p]],
+                admitted_at="2026-01-01T00:00:00Z",
+            ),
+            OPERATOR,
+        )
+        entries.append(canonical.canonical_json(reg))
+        heads[p] = [0, canonical.record_hash(reg)]
+
+    def log(p: int, body: dict[str, Any], key: Any, *, seq: int | None = None, at: int = 0) -> None:
+        head = heads[p]
+        seq = head[0] + 1 if seq is None else seq
+        when = (START + timedelta(minutes=seq + at)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        record = {
+            "publisher": f"pub{p:03d}",
+            "seq": seq,
+            "prev": head[1],
+            "recorded_at": when,
+            **body,
+        }
+        signed = sign(record, key)
+        head[0], head[1] = seq, canonical.record_hash(signed)
+        entries.append(canonical.canonical_json(signed))
+
+    def retraction(p: int) -> dict[str, Any]:
+        return {
+            "schema": "imageledger/retraction/v1",
+            "ref": f"pub{p:03d}/1",
+            "reason": "test",
+            "effective_at": "2026-01-02T00:00:00Z",
+        }
+
+    for step in range(1, 181):
+        for p in range(6):
+            old, new = keys[p]
+            if p == 0 and step == 60:  # rotate to the second key, retiring the first
+                log(
+                    p,
+                    {
+                        "schema": "imageledger/key-rotation/v1",
+                        "new_key": str(new.verifier),
+                        "retire": [old.verifier.ref],
+                        "reason": "yearly",
+                    },
+                    old,
+                )
+            elif p == 0 and step == 150:  # the retired key signs again
+                log(p, retraction(p), old)
+            elif p == 1 and step == 70:  # revoke the first key, signed by the second
+                log(
+                    p,
+                    {
+                        "schema": "imageledger/key-revocation/v1",
+                        "key": old.verifier.ref,
+                        "compromised_at": "2026-01-02T00:00:00Z",
+                        "reason": "lost",
+                    },
+                    new,
+                )
+            elif p == 1 and step == 120:  # the revoked key signs again
+                log(p, retraction(p), old)
+            elif p == 2 and step == 90:  # a gap
+                log(p, retraction(p), old, seq=heads[p][0] + 2)
+            elif p == 3 and step == 100:  # earlier than the record before it
+                log(p, retraction(p), old, at=-10)
+            elif p == 4 and step == 110:  # another publisher's key
+                log(p, retraction(p), keys[5][0])
+            else:
+                log(p, retraction(p), new if p in (0, 1) and step > 70 else old)
+    entries[5 + 6 * 130] = _flip_signature(entries[5 + 6 * 130])  # pub005, mid-run
+    codes = {
+        "signature-key-retired",
+        "signature-key-revoked",
+        "chain-gap",
+        "chain-time",
+        "signature-unknown-key",
+        "signature-invalid",
+    }
+    return entries, codes
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_runs_find_what_the_entry_by_entry_walk_finds(workers: int, tmp_path: Path) -> None:
+    entries, codes = _eventful_log()
+    site = tmp_path / "site"
+    _publish(site, entries)
+    keys = {OPERATOR.verifier.ref: OPERATOR.verifier}
+    expected, _chains = check_entries(entries, keys, workers=1)
+    assert {f.code for f in expected.findings} == codes
+    assert len(expected.findings) == len(codes)  # a broken chain is not walked further
+    cp_root = MemoryHashStore.from_entries(entries).root()
+    checked = sitecheck.check_log(
+        LogSource(site / "log"), len(entries), cp_root, keys, workers=workers
+    )
+    assert checked.report.findings == expected.findings
+    # Runs that continue their chain are folded: the walk saw far fewer items than entries.
+    items = entries_runs(entries, keys)
+    assert len(items) < len(entries) // 10
+
+
+def entries_runs(entries: list[bytes], keys: dict[str, Any]) -> list[Any]:
+    checks.set_keys(checks.key_table(entries, keys))
+    try:
+        return checks.runs(checks.check_entry(raw, i) for i, raw in enumerate(entries))
+    finally:
+        checks.set_keys({})

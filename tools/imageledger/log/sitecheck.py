@@ -1,11 +1,12 @@
 """Check a published log's tiles and entries against its checkpoint, on every core.
 
-The main process reads the entry bundles first, so that the keys which registrations and key
-rotations introduce are known before any signature is checked (a bundle holding neither is
-not even split here). Forked workers, which inherit the bundles, then take spans of them:
-each splits its bundles, hashes the leaves, compares them with the served level-0 tile, folds
-each full tile to its root and checks every entry on its own (canonical JSON, size, schema,
-signatures against the candidate keys). Results come back in log order as tuples and the
+The main process reads the entry bundles first (from a URL, threads fetch them), so that the
+keys which registrations and key rotations introduce are known before any signature is
+checked (a bundle holding neither is not even split here). Forked workers, which inherit the
+bundles, then take spans of them: each splits its bundles, hashes the leaves, compares them
+with the served level-0 tile, folds each full tile to its root and checks every entry on its
+own (canonical JSON, size, schema, signatures against the candidate keys). Results come back
+in log order, each publisher's linked entries folded into runs (``entries.runs``), and the
 main process walks the chains while the workers go on; last, it compares the upper tiles,
 derived from the roots, and the tree's root with the checkpoint's.
 """
@@ -16,6 +17,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from imageledger.core.keys import VerifierKey
@@ -36,6 +38,9 @@ from imageledger.log.tilewrite import leaf_hashes, tree_root, upper_levels
 SPAN = 4
 """Bundles per task: about a thousand entries, enough tasks to keep every core busy."""
 
+READERS = 8
+"""Threads fetching bundles from a URL: enough to hide an HTTP server's latency."""
+
 
 @dataclass(frozen=True)
 class LogCheck:
@@ -45,12 +50,13 @@ class LogCheck:
     leaves: list[bytes]
 
 
-_Span = tuple[list[bytes], list[bytes], list["checks.Checked"]]
+_Span = tuple[list[bytes], list[bytes], list["checks.Checked | checks.Run"], int]
 _job: tuple[LogSource, int, list[bytes]] | None = None  # (source, size, bundles): inherited
 
 
 def _span(span: tuple[int, int]) -> _Span:
-    """Level-0 tiles (as served, once they match), full-tile roots and entry results."""
+    """Level-0 tiles (as served, once they match), full-tile roots, entry results (runs of
+    them folded) and how many entries."""
     assert _job is not None
     source, size, bundles = _job
     tiles: list[bytes] = []
@@ -73,7 +79,7 @@ def _span(span: tuple[int, int]) -> _Span:
             roots.append(perfect_root(leaves))
         first = n * TILE_WIDTH
         results.extend(checks.check_entry(raw, first + i) for i, raw in enumerate(entries))
-    return tiles, roots, results
+    return tiles, roots, checks.runs(results), len(results)
 
 
 def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
@@ -88,15 +94,31 @@ def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
         yield from pool.imap(_span, spans)  # in order: the first failing span raises first
 
 
-def _key_entries(bundles: list[bytes], size: int) -> Iterator[bytes]:
-    for n, data in enumerate(bundles):
-        if any(marker in data for marker in checks.KEY_MARKERS):
-            try:
-                yield from parse_entry_bundle(
-                    data, EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
-                )
-            except LedgerError:
-                continue  # the bundle's worker reports it
+def _read(source: LogSource, size: int) -> tuple[list[bytes], list[int]]:
+    """Every entry bundle of tree ``size``, and which hold an entry that introduces keys.
+
+    From a URL, threads fetch while this one scans what arrived (files are read faster
+    than threads could share them).
+    """
+    bundles: list[bytes] = []
+    marked: list[int] = []
+    with ThreadPoolExecutor(READERS) as readers:
+        fetch = readers.map if source.is_url else map
+        for n, data in enumerate(fetch(source.bundle, entry_bundles_for_size(size))):
+            bundles.append(data)
+            if any(marker in data for marker in checks.KEY_MARKERS):
+                marked.append(n)
+    return bundles, marked
+
+
+def _key_entries(bundles: list[bytes], marked: list[int], size: int) -> Iterator[bytes]:
+    for n in marked:
+        try:
+            yield from parse_entry_bundle(
+                bundles[n], EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
+            )
+        except LedgerError:
+            continue  # the bundle's worker reports it
 
 
 def check_log(
@@ -114,22 +136,31 @@ def check_log(
     ``root_hash``; what the entries themselves show is the returned report.
     """
     global _job
-    bundles = [source.bundle(bundle) for bundle in entry_bundles_for_size(size)]
+    bundles, marked = _read(source, size)
     end = len(bundles)
     spans = [(n, min(n + SPAN, end)) for n in range(0, end, SPAN)]
     walk = checks.ChainWalk(operator_keys)
+
+    def entry_at(index: int) -> checks.Checked:  # a run the walk takes apart: rare
+        n = index // TILE_WIDTH
+        bundle = EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
+        return checks.check_entry(parse_entry_bundle(bundles[n], bundle)[index % TILE_WIDTH], index)
+
     tiles: list[bytes] = []
     roots: list[bytes] = []
     _job = (source, size, bundles)
-    checks.set_keys(checks.key_table(_key_entries(bundles, size), operator_keys))
+    checks.set_keys(checks.key_table(_key_entries(bundles, marked, size), operator_keys))
     try:
-        for span_tiles, span_roots, results in _spans(spans, workers or os.cpu_count() or 1):
+        for span_tiles, span_roots, items, count in _spans(spans, workers or os.cpu_count() or 1):
             tiles += span_tiles
             roots += span_roots
-            for result in results:
-                walk.add(result)
+            for item in items:
+                if len(item) == 6:  # a run
+                    walk.add_run(item, entry_at)
+                else:
+                    walk.add(item)
             if progress:
-                progress(len(results))
+                progress(count)
     finally:
         _job = None
         checks.set_keys({})
