@@ -90,22 +90,28 @@ def test_an_oversized_entry_is_refused_from_a_worker(tmp_path: Path) -> None:
 # A published log of signed records: 3 publishers, 1,100 entries, 5 bundles.
 
 
+def _registration(p: int, keys: list[Any]) -> dict[str, Any]:
+    """Publisher ``pub<p>``'s registration of ``keys``, admitted by the operator."""
+    pid = f"pub{p:03d}"
+    return authoring.sign_registration(
+        authoring.registration(
+            pid,
+            name=f"Publisher {p}",
+            domain=f"{pid}.example",
+            contact=f"mailto:ledger@{pid}.example",
+            keys=[format_verifier_key(k.verifier) for k in keys],
+            admitted_at="2026-01-01T00:00:00Z",
+        ),
+        OPERATOR,
+    )
+
+
 def _signed_log(count: int = 1100) -> list[bytes]:
     entries, chains = [], []
     for p in range(3):
         pid = f"pub{p:03d}"
         key = demo_key(f"{pid}.example/test-DEMO")
-        reg = authoring.sign_registration(
-            authoring.registration(
-                pid,
-                name=f"Publisher {p}",
-                domain=f"{pid}.example",
-                contact=f"mailto:ledger@{pid}.example",
-                keys=[format_verifier_key(key.verifier)],
-                admitted_at="2026-01-01T00:00:00Z",
-            ),
-            OPERATOR,
-        )
+        reg = _registration(p, [key])
         entries.append(canonical.canonical_json(reg))
         chains.append([pid, key, canonical.record_hash(reg)])
     seq = 0
@@ -261,18 +267,7 @@ def _eventful_log() -> tuple[list[bytes], set[str]]:
     entries: list[bytes] = []
     heads: dict[int, list[Any]] = {}
     for p in range(6):
-        pid = f"pub{p:03d}"
-        reg = authoring.sign_registration(
-            authoring.registration(
-                pid,
-                name=f"Publisher {p}",
-                domain=f"{pid}.example",
-                contact=f"mailto:ledger@{pid}.example",
-                keys=[format_verifier_key(k.verifier) for k in keys[p]],
-                admitted_at="2026-01-01T00:00:00Z",
-            ),
-            OPERATOR,
-        )
+        reg = _registration(p, keys[p])
         entries.append(canonical.canonical_json(reg))
         heads[p] = [0, canonical.record_hash(reg)]
 
