@@ -1,7 +1,7 @@
 """Benchmark the transparency log against the floor of its primitives.
 
     python bench/log_bench.py [--integrate 1000000] [--tiles 1000000] [--site 100000]
-                              [--tile-runs 2] [--rounds 2]
+                              [--tile-runs 1] [--tiles-dir DIR] [--rounds 2]
 
   integrate — a 1,000,000-entry log state on disk (state, last order file, last checkpoint),
               then `integrate_entries` of 1 new entry: read state, verify the last
@@ -168,7 +168,7 @@ def _create_files(folder: Path, count: int) -> float:
     return (time.perf_counter() - t0) / count * 1e6
 
 
-def bench_tiles(size: int, runs: int) -> None:
+def bench_tiles(size: int, runs: int, folder: str | None = None) -> None:
     """Computing alone (writes replaced by nothing), then ``runs`` builds that write, each into
     a new folder and flushed after (not counted); every folder is deleted at the end only.
 
@@ -181,9 +181,9 @@ def bench_tiles(size: int, runs: int) -> None:
     packed = Packed(entries)
     total_bytes = sum(map(len, entries))
     floor = _sha256_once(entries)
-    root = Path(tempfile.mkdtemp(prefix="tiles-bench-"))
+    root = Path(tempfile.mkdtemp(prefix="tiles-bench-", dir=folder))
     write = tilewrite._write
-    timed: list[tuple[float, float, float]] = []
+    timed: list[tuple[float, float, float, float]] = []
     try:
         probe = _create_files(root / "probe", PROBE_FILES)
         tilewrite._write = lambda path, data: None  # type: ignore[assignment]
@@ -194,10 +194,11 @@ def bench_tiles(size: int, runs: int) -> None:
         tilewrite._write = write
         for run in range(runs):
             out = root / f"run-{run}"
+            created = _create_files(root / f"probe-{run}", PROBE_FILES) if run else probe
             elapsed, cpu, build = _timed_build(out, size, packed.tile)
             t0 = time.perf_counter()
             os.sync()
-            timed.append((elapsed, cpu, time.perf_counter() - t0))
+            timed.append((elapsed, cpu, time.perf_counter() - t0, created))
         files = sum(1 for p in out.rglob("*") if p.is_file())
         on_disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     finally:
@@ -211,16 +212,17 @@ def bench_tiles(size: int, runs: int) -> None:
     print(
         f"tiles: {size:,} entries ({total_bytes / 1e6:.0f} MB) on {cores} cores, "
         f"{build.files:,} files, {build.bytes / 1e6:.1f} MB; floor SHA-256 once, one thread, "
-        f"{floor:.2f} s; creating an empty file here {probe:.0f} us"
+        f"{floor:.2f} s; in {root.parent}"
     )
     print(
         f"  computing alone {t_compute:.2f} s = {t_compute / floor:.2f}x (CPU {cpu_compute:.2f} "
         f"s; {t_list:.2f} s from a list of bytes objects)"
     )
-    for elapsed, cpu, flush in timed:
+    for elapsed, cpu, flush, created in timed:
         print(
             f"  with writes {elapsed:.2f} s = {elapsed / floor:.2f}x (CPU {cpu:.2f} s, all "
-            f"processes; then os.sync {flush:.2f} s, not counted)"
+            f"processes; then os.sync {flush:.2f} s, not counted; creating an empty file "
+            f"just before: {created:.0f} us)"
         )
 
 
@@ -354,13 +356,14 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=1_000_000)
     parser.add_argument("--site", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2, help="floor/verify pairs for --site")
-    parser.add_argument("--tile-runs", type=int, default=2, help="builds that write, for --tiles")
+    parser.add_argument("--tile-runs", type=int, default=1, help="builds that write, for --tiles")
+    parser.add_argument("--tiles-dir", help="where --tiles writes (default: the temp folder)")
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
     if args.integrate:
         bench_integrate(args.integrate)
     if args.tiles:
-        bench_tiles(args.tiles, args.tile_runs)
+        bench_tiles(args.tiles, args.tile_runs, args.tiles_dir)
     if args.site:
         bench_site(args.site, args.rounds)
 

@@ -61,13 +61,24 @@ def parse_time(value: str, field: str) -> datetime:
     return time
 
 
+_KNOWN_TIMES: dict[str, datetime] = {}
+"""Times already parsed: records repeat them (periods, days), and a log checks millions."""
+
+
 def _real_time(value: str) -> datetime | None:
+    known = _KNOWN_TIMES.get(value)
+    if known is not None:
+        return known
     if len(value) != 20 or value[10] != "T" or value[19] != "Z":
         return None
     try:
-        return datetime.fromisoformat(value)
+        time = datetime.fromisoformat(value)
     except ValueError:
         return None
+    if len(_KNOWN_TIMES) >= 4096:
+        _KNOWN_TIMES.clear()
+    _KNOWN_TIMES[value] = time
+    return time
 
 
 @cache
@@ -111,27 +122,58 @@ def _period_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
     return tuple(p[:-1] for p in paths if p[-1] == "until" and p[-2] in PERIODS)
 
 
-def _check_times(kind: str, data: dict[str, Any]) -> None:
+Members = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+"""Paths grouped by the object that holds them: ``((holder path, (member, …)), …)``."""
+
+
+def _members(paths: tuple[tuple[str, ...], ...]) -> Members:
+    """``paths`` grouped by holder, neighbours only, so they are visited in the same order:
+    each holder is looked up once per record instead of once per member."""
+    out: list[tuple[tuple[str, ...], list[str]]] = []
+    for path in paths:
+        if out and out[-1][0] == path[:-1]:
+            out[-1][1].append(path[-1])
+        else:
+            out.append((path[:-1], [path[-1]]))
+    return tuple((holder, tuple(names)) for holder, names in out)
+
+
+def _holder(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    found: Any = data
+    for step in path:
+        found = found.get(step)
+        if type(found) is not dict:
+            return None
+    return found  # type: ignore[no-any-return]
+
+
+@cache
+def _time_members(kind: str) -> Members | None:
     paths = _timestamp_paths(kind)
-    if paths is None:
+    return None if paths is None else _members(paths)
+
+
+def _check_times(kind: str, data: dict[str, Any]) -> None:
+    groups = _time_members(kind)
+    if groups is None:
         for field, text in _timestamps(data, ""):
             parse_time(text, field)
         return
-    for path in paths:
-        found: Any = data.get(path[0])
-        for step in path[1:]:
-            found = found.get(step) if isinstance(found, dict) else None
-        if isinstance(found, str) and _real_time(found) is None:
-            parse_time(found, ".".join(path))
+    for path, names in groups:
+        holder = _holder(data, path) if path else data
+        if holder is None:
+            continue
+        for name in names:
+            found = holder.get(name)
+            if isinstance(found, str) and _real_time(found) is None:
+                parse_time(found, ".".join((*path, name)))
 
 
 def _check_periods(kind: str, data: dict[str, Any]) -> None:
     paths = _period_paths(kind)
     for path in _ANY_PERIOD if paths is None else paths:
-        period: Any = data
-        for step in path:
-            period = period.get(step) if isinstance(period, dict) else None
-        if isinstance(period, dict) and "until" in period and period["until"] < period["from"]:
+        period = _holder(data, path)
+        if period is not None and "until" in period and period["until"] < period["from"]:
             raise RecordError(
                 "period ends before it starts",
                 code="record-period",
@@ -149,15 +191,16 @@ def _check_semantics(kind: str, data: dict[str, Any]) -> None:
             code="record-period",
             location=Location(field="effective_at"),
         )
-    keys = data.get("keys", []) + ([data["new_key"]] if "new_key" in data else [])
-    for index, text in enumerate(keys):
-        try:
-            parse_verifier_key(text)
-        except RecordError as e:
-            e.location = Location(field="new_key" if "new_key" in data else f"keys[{index}]")
-            raise
-    signers = [s["key"] for s in data["signatures"]]
-    if len(set(signers)) != len(signers):
+    if "keys" in data or "new_key" in data:
+        keys = data.get("keys", []) + ([data["new_key"]] if "new_key" in data else [])
+        for index, text in enumerate(keys):
+            try:
+                parse_verifier_key(text)
+            except RecordError as e:
+                e.location = Location(field="new_key" if "new_key" in data else f"keys[{index}]")
+                raise
+    signatures = data["signatures"]
+    if len(signatures) > 1 and len({s["key"] for s in signatures}) != len(signatures):
         raise RecordError(
             "the same key signed twice",
             code="record-duplicate-signer",
@@ -241,17 +284,21 @@ def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
     kind = _SCHEMA_TO_KIND.get(name) if isinstance(name, str) else None
     if kind is None or not _validator(kind).is_valid(data):
         return None
-    paths = _integer_paths(kind)
-    if paths is None:
+    groups = _integer_members(kind)
+    if groups is None:
         return None
-    for path in paths:
-        found: Any = data
-        for step in path:
-            found = found.get(step) if type(found) is dict else None
-        if type(found) is float:
+    for path, names in groups:
+        holder = _holder(data, path) if path else data
+        if holder is not None and any(type(holder.get(name)) is float for name in names):
             return None
     _check_semantics(kind, data)
     return data, kind
+
+
+@cache
+def _integer_members(kind: str) -> Members | None:
+    paths = _integer_paths(kind)
+    return None if paths is None else _members(paths)
 
 
 @cache
