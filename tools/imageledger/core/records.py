@@ -289,8 +289,10 @@ def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
         return None
     for path, names in groups:
         holder = _holder(data, path) if path else data
-        if holder is not None and any(type(holder.get(name)) is float for name in names):
-            return None
+        if holder is not None:
+            for name in names:
+                if type(holder.get(name)) is float:
+                    return None
     _check_semantics(kind, data)
     return data, kind
 
