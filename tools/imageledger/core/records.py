@@ -119,7 +119,7 @@ def _period_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
     paths = _timestamp_paths(kind)
     if paths is None:
         return None
-    return tuple(p[:-1] for p in paths if p[-1] == "until" and p[-2] in PERIODS)
+    return tuple(p[:-1] for p in paths if len(p) > 1 and p[-1] == "until" and p[-2] in PERIODS)
 
 
 Members = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]

@@ -237,6 +237,8 @@ class ChainWalk:
         except LedgerError:
             pass
         for index in indices:
+            if first.publisher in self._broken:
+                return  # what is left of the run would be passed over unchecked anyway
             self.add(entry_at(index))
 
 

@@ -13,6 +13,7 @@ derived from the roots, and the tree's root with the checkpoint's.
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -141,10 +142,14 @@ def check_log(
     spans = [(n, min(n + SPAN, end)) for n in range(0, end, SPAN)]
     walk = checks.ChainWalk(operator_keys)
 
+    @functools.lru_cache(maxsize=SPAN)
+    def bundle_entries(n: int) -> list[bytes]:
+        return parse_entry_bundle(
+            bundles[n], EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
+        )
+
     def entry_at(index: int) -> checks.Checked:  # a run the walk takes apart: rare
-        n = index // TILE_WIDTH
-        bundle = EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
-        return checks.check_entry(parse_entry_bundle(bundles[n], bundle)[index % TILE_WIDTH], index)
+        return checks.check_entry(bundle_entries(index // TILE_WIDTH)[index % TILE_WIDTH], index)
 
     tiles: list[bytes] = []
     roots: list[bytes] = []
