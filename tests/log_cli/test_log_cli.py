@@ -147,6 +147,31 @@ def test_tiles_extend_incrementally_to_what_a_fresh_build_writes(
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
+def test_tiles_refuse_a_log_rewritten_under_the_published_tiles(
+    ledger_copy: Path, operator_key: Path, tmp_path: Path, cli: CLI
+) -> None:
+    repo = str(ledger_copy)
+    shutil.rmtree(ledger_copy / "ledger/log")
+    hide_last(ledger_copy, "emberforge", 5, tmp_path / "hidden")
+    integrate = ("--repo", repo, "log", "integrate", "--key", str(operator_key))
+    assert cli(*integrate, "--time", "2026-11-11T00:00:00Z").code == 0
+    out = tmp_path / "site/log"
+    assert cli("--repo", repo, "log", "tiles", "--out", str(out)).code == 0
+    published = snapshot(out)
+    # The operator rewrites its log (the same records, another order) and signs it anew:
+    # the published tiles' last, partial tile no longer holds the log's first leaves.
+    put_back(ledger_copy, "emberforge", tmp_path / "hidden")
+    shutil.rmtree(ledger_copy / "ledger/log")
+    hide_last(ledger_copy, "northwind", 5, tmp_path / "hidden2")
+    assert cli(*integrate, "--time", "2026-11-11T00:00:00Z").code == 0
+    put_back(ledger_copy, "northwind", tmp_path / "hidden2")
+    assert cli(*integrate, "--time", LOG_TIME).code == 0
+    run = cli("--repo", repo, "log", "tiles", "--out", str(out))
+    assert run.code != 0
+    assert "[tiles-inconsistent]" in run.err
+    assert snapshot(out) == published
+
+
 def test_prove_and_check_proof(ledger_copy: Path, tmp_path: Path, cli: CLI) -> None:
     repo = str(ledger_copy)
     record = ledger_copy / "ledger/publishers/harbourlight/records/000004.yaml"

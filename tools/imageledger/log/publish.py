@@ -39,6 +39,7 @@ from imageledger.log.store import iter_order, load_state, read_checkpoint, read_
 from imageledger.log.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
+    Tile,
     TileHashReader,
     entry_bundles_for_size,
     format_entry_bundle,
@@ -141,6 +142,15 @@ def write_tiles(
     lines: list[OrderLine] = []
     for n in range(first_file, (size + ORDER_WIDTH - 1) // ORDER_WIDTH):
         lines.extend(read_order(files, n))
+    # The level-0 tile the published tree ends in is rebuilt from the log below, so its
+    # published leaves must be the log's: else the new checkpoint would not extend the old.
+    if old_size % TILE_WIDTH and base.tile_hashes(
+        Tile(0, old_size // TILE_WIDTH, old_size % TILE_WIDTH)
+    ) != [line.leaf for line in lines[: old_size % TILE_WIDTH]]:
+        raise VerificationError(
+            f"the tiles in {out} hold leaves the log does not have",
+            code="tiles-inconsistent",
+        )
 
     def entries(n: int) -> list[bytes]:  # runs in the workers: each reads its own records
         at = (n - first_file) * ORDER_WIDTH
