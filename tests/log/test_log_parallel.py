@@ -232,7 +232,7 @@ def test_site_check_reports_what_the_in_memory_check_reports(
     site = tmp_path / "site"
     _publish(site, entries)
     keys = {OPERATOR.verifier.ref: OPERATOR.verifier}
-    expected, _chains = check_entries(entries, keys, workers=1)
+    expected, _chains = check_entries(entries, keys)
     size = len(entries)
     cp_root = MemoryHashStore.from_entries(entries).root()
     checked = sitecheck.check_log(LogSource(site / "log"), size, cp_root, keys, workers=2)
@@ -349,7 +349,7 @@ def test_runs_find_what_the_entry_by_entry_walk_finds(workers: int, tmp_path: Pa
     site = tmp_path / "site"
     _publish(site, entries)
     keys = {OPERATOR.verifier.ref: OPERATOR.verifier}
-    expected, _chains = check_entries(entries, keys, workers=1)
+    expected, _chains = check_entries(entries, keys)
     assert {f.code for f in expected.findings} == codes
     assert len(expected.findings) == len(codes)  # a broken chain is not walked further
     cp_root = MemoryHashStore.from_entries(entries).root()

@@ -30,11 +30,8 @@ class KeyEvent:
     compromised_at: str | None = None
 
     @classmethod
-    def of(cls, record: UnverifiedRecord) -> KeyEvent | None:
-        return cls.of_data(record.kind, record.data)
-
-    @classmethod
-    def of_data(cls, kind: str, data: dict[str, Any]) -> KeyEvent | None:
+    def of(cls, kind: str, data: dict[str, Any]) -> KeyEvent | None:
+        """The key change a well-formed record of ``kind`` makes, if any."""
         if kind == "key-rotation":
             return cls(
                 new_key=parse_verifier_key(data["new_key"]), retire=tuple(data.get("retire", ()))
@@ -77,7 +74,7 @@ class ChainEntry(NamedTuple):
             kind,
             data.get("recorded_at") or data["admitted_at"],
             tuple(s["key"] for s in data["signatures"]),
-            KeyEvent.of_data(kind, data) if kind in KEY_EVENT_KINDS else None,
+            KeyEvent.of(kind, data) if kind in KEY_EVENT_KINDS else None,
         )
 
     @property

@@ -1,17 +1,15 @@
 """Check the log's entries on their own: canonical JSON, schema, signatures, chains.
 
 No repository is needed: registrations carry the publishers' first keys and key events
-carry the rest, so the operator key is the only trust anchor. Parsing and Ed25519 run on
-every core (``fork``: the entries are inherited, not pickled); the chains are then walked
-in log order in one process. ``check_entries`` checks a list in memory; ``sitecheck``
-feeds ``check_entry`` and ``ChainWalk`` from a published log's bundles.
+carry the rest, so the operator key is the only trust anchor. ``sitecheck`` runs
+``check_entry`` (parsing and Ed25519) on every core over a published log's bundles, folds
+the results into ``runs`` and walks the chains in log order in one process with
+``ChainWalk``; ``check_entries`` does the same for a list in memory, one entry at a time.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -71,13 +69,6 @@ def check_entry(raw: bytes, index: int) -> Checked:
         return index, None, frozenset(), None, Finding(e.code, e.message, where)
 
 
-_entries: Sequence[bytes] = ()
-
-
-def _check_range(span: tuple[int, int]) -> list[Checked]:
-    return [check_entry(_entries[i], i) for i in range(*span)]
-
-
 def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]) -> KeyTable:
     """Every key any entry introduces (candidates only: the chain walk decides who may sign)."""
     table: KeyTable = defaultdict(list)
@@ -98,39 +89,17 @@ def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]
     return dict(table)
 
 
-def _results(count: int, workers: int, progress: Callable[[int], None] | None) -> list[Checked]:
-    if workers <= 1 or count < 512:
-        out = []
-        for i in range(count):
-            out.append(check_entry(_entries[i], i))
-            if progress:
-                progress(1)
-        return out
-    step = max(64, min(2048, count // (workers * 8)))
-    spans = [(i, min(i + step, count)) for i in range(0, count, step)]
-    results: list[Checked] = []
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for chunk in pool.imap(_check_range, spans):
-            results.extend(chunk)
-            if progress:
-                progress(len(chunk))
-    return results
-
-
 def check_entries(
-    entries: Sequence[bytes],
-    operator_keys: Mapping[str, VerifierKey],
-    *,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey]
 ) -> tuple[Report, dict[str, PublisherChain]]:
-    """Check every entry and walk every chain in log order; report what fails."""
-    global _entries, _keys
-    _entries, _keys = entries, key_table(entries, operator_keys)
+    """Check every entry and walk every chain in log order, one entry after the other; report
+    what fails. ``sitecheck`` does the same on every core, folding entries into runs."""
+    global _keys
+    _keys = key_table(entries, operator_keys)
     try:
-        results = _results(len(entries), workers or os.cpu_count() or 1, progress)
+        results = [check_entry(raw, i) for i, raw in enumerate(entries)]
     finally:
-        _entries, _keys = (), {}
+        _keys = {}
     walk = ChainWalk(operator_keys)
     for result in results:
         walk.add(result)

@@ -17,7 +17,7 @@ import functools
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -101,14 +101,20 @@ def _read(source: LogSource, size: int) -> tuple[list[bytes], list[int]]:
     From a URL, threads fetch while this one scans what arrived (files are read faster
     than threads could share them).
     """
+    wanted = entry_bundles_for_size(size)
+    if not source.is_url:
+        return _scan(map(source.bundle, wanted))
+    with ThreadPoolExecutor(READERS) as readers:
+        return _scan(readers.map(source.bundle, wanted))
+
+
+def _scan(fetched: Iterable[bytes]) -> tuple[list[bytes], list[int]]:
     bundles: list[bytes] = []
     marked: list[int] = []
-    with ThreadPoolExecutor(READERS) as readers:
-        fetch = readers.map if source.is_url else map
-        for n, data in enumerate(fetch(source.bundle, entry_bundles_for_size(size))):
-            bundles.append(data)
-            if any(marker in data for marker in checks.KEY_MARKERS):
-                marked.append(n)
+    for n, data in enumerate(fetched):
+        bundles.append(data)
+        if any(marker in data for marker in checks.KEY_MARKERS):
+            marked.append(n)
     return bundles, marked
 
 
