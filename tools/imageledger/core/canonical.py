@@ -103,7 +103,7 @@ def parse_canonical_json(data: bytes) -> dict[str, Any]:
         text = data.decode("utf-8")
         # Duplicate keys need no hook: the last one wins, so re-encoding would not give back
         # ``data``. Non-ASCII text goes through the full walk below (keys must be ASCII).
-        value = json.loads(text, parse_float=_no_float, parse_int=_bounded_int)
+        value = _decode(text)
     except (UnicodeDecodeError, ValueError) as e:
         raise RecordError(f"not valid JSON: {e}", code="json-syntax") from e
     if not isinstance(value, dict):
@@ -185,7 +185,7 @@ def signing_message(record: dict[str, Any], encoded: bytes | None = None) -> byt
 
 
 def _encode_member(value: Any) -> bytes:
-    try:  # a cut that orjson's bytes would not match falls back to encoding the whole record
+    try:  # bytes the ledger subset cannot take (or orjson refuses) are encoded by the stdlib
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return canonical_json(value)

@@ -155,7 +155,14 @@ def write_tile_files(
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         paths += [EntryBundle(n, width).path, Tile(0, n, width).path]
     for folder in sorted({os.path.dirname(f"{root}/{p}") for p in paths}):
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise StorageError(
+                f"cannot make the folder: {e.strerror}",
+                code="write-failed",
+                location=Location(folder),
+            ) from e
     spans = [(n, min(n + SPAN, end)) for n in range(first, end, SPAN)]
     _job = (root, old_size, size, entries)
     try:

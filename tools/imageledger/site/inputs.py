@@ -38,7 +38,7 @@ def view_key(ledger: SiteLedger, record: UnverifiedRecord) -> tuple[object, ...]
         if record.kind == "consent"
         else ()
     )
-    index = ledger.log.indexes.get(ref) if ledger.log is not None else None
+    index = ledger.log_index(ref)
     return (record.hash, effects, used, index)
 
 

@@ -178,6 +178,10 @@ class SiteLedger:
     """Publishers whose records' ``recorded_at`` never decreases along the chain (validation
     requires it; the site does not assume it): their newest records are their last ones."""
 
+    def log_index(self, ref: str) -> int | None:
+        """Where record ``ref`` stands in the log, if the ledger has one and logged it."""
+        return self.log.indexes.get(ref) if self.log is not None else None
+
     @classmethod
     def of(
         cls,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from imageledger.errors import LedgerError, Location, StorageError
 def read_bounded(path: Path, limit: int = limits.MAX_YAML_BYTES) -> bytes:
     """Read a file, refusing (before reading it) one larger than ``limit`` bytes."""
     try:
-        with path.open("rb", buffering=0) as handle:
+        with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > limit:
                 raise StorageError(
@@ -26,9 +25,9 @@ def read_bounded(path: Path, limit: int = limits.MAX_YAML_BYTES) -> bytes:
                 )
             # One read of the size fstat gave (a buffer of ``limit`` bytes costs 4x as much
             # for a small file), then the rest of a file that grew since, up to the limit.
-            data = _read_all(handle, size + 1)
+            data = handle.read(size + 1)
             if len(data) > size:
-                data += _read_all(handle, limit + 1 - len(data))
+                data += handle.read(limit + 1 - len(data))
     except OSError as e:
         raise StorageError(
             f"cannot read: {e.strerror}", code="file-unreadable", location=Location(str(path))
@@ -40,18 +39,6 @@ def read_bounded(path: Path, limit: int = limits.MAX_YAML_BYTES) -> bytes:
             location=Location(str(path)),
         )
     return data
-
-
-def _read_all(handle: io.RawIOBase, count: int) -> bytes:
-    """Up to ``count`` bytes: a raw read may return fewer before the end of the file."""
-    parts = []
-    while count > 0:
-        part = handle.read(count)
-        if not part:
-            break
-        parts.append(part)
-        count -= len(part)
-    return b"".join(parts)
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False) -> None:

@@ -38,7 +38,7 @@ def record_entry(ledger: SiteLedger, record: UnverifiedRecord) -> dict[str, Any]
         "hash": record.hash,
         "recorded_at": record.recorded_at,
     }
-    index = ledger.log.indexes.get(record.ref) if ledger.log is not None else None
+    index = ledger.log_index(record.ref)
     if index is not None:
         entry["log_index"] = index
     effects = ledger.effects.get(record.ref, ())

@@ -130,6 +130,6 @@ def render_record(
         used = _used_by(base, ledger, record)
         parts.append(str(section("Disclosures relying on it", used, "used")))
     parts.append(_chain(ledger, record))
-    index = ledger.log.indexes.get(record.ref) if ledger.log is not None else None
+    index = ledger.log_index(record.ref)
     parts.append(_record_box(record, page_size=page_size, index=index))
     return page(title(record), _trusted("\n".join(parts)))
