@@ -81,7 +81,7 @@ function own(table, key) {
   return table && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : null;
 }
 
-/** One field's value, as the server-side field_value() rendered it. */
+/** One field's value, as imageledger.describe.describe() gives it. */
 function cell(leaf, raw, vocab) {
   if (typeof raw === "string") {
     if (VOCAB_LEAVES.has(leaf) && vocab) {
@@ -96,7 +96,7 @@ function cell(leaf, raw, vocab) {
   return [document.createTextNode(shown(raw))];
 }
 
-/** [path, field name, value] for every scalar, in the order of the server's _walk(). */
+/** [path, field name, value] for every scalar, in the order of imageledger.describe.describe(). */
 function* walk(data, prefix = "") {
   for (const key of Object.keys(data).sort()) {
     const value = data[key];

@@ -8,7 +8,6 @@ the same ledger always builds the same page.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,10 +32,6 @@ STATUS = f"{urls.API}/consent-status"
 ``api/v1/receipts/`` (the browser computes the commitment; the server sees a prefix)."""
 MAX_DEPENDENTS = 50
 """Disclosures listed per consent in a status shard (the rest are counted)."""
-
-
-def _compact(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def read_policy(repo: Path) -> Policy:
@@ -189,9 +184,10 @@ def status_shards(result: SiteAudit) -> dict[str, bytes]:
             _status_entry(s, result.report.as_of) for s in statuses[key]
         ]
     files = {
-        path: _compact({"v": api.VERSION, "entries": entries}) for path, entries in shards.items()
+        path: api.compact({"v": api.VERSION, "entries": entries})
+        for path, entries in shards.items()
     }
-    files["meta.json"] = _compact(
+    files["meta.json"] = api.compact(
         {"v": api.VERSION, "prefix": prefix, "count": len(statuses), "as_of": result.report.as_of}
     )
     return files

@@ -21,6 +21,8 @@ from imageledger.errors import RecordError
 IPTC_DST_SCHEME = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 _IPTC_DST_HTTPS = "https://cv.iptc.org/newscodes/digitalsourcetype/"
 _IPTC_DST_QCODE = "digsrctype:"
+IPTC_DST_VARIANTS = (_IPTC_DST_HTTPS, _IPTC_DST_QCODE)
+"""The prefixes a digital source type may be written with besides the canonical URI."""
 
 AiInvolvement = Literal["generated", "edited", "none", "unknown"]
 JurisdictionKind = Literal["world", "union", "country", "subdivision"]
@@ -128,7 +130,7 @@ def normalize_digital_source_type(value: str) -> str:
         RecordError: ``vocab-unknown-source-type`` when the value names no IPTC term.
     """
     text = value.strip().removesuffix("/") if isinstance(value, str) else ""
-    for prefix in (_IPTC_DST_HTTPS, _IPTC_DST_QCODE):
+    for prefix in IPTC_DST_VARIANTS:
         if text.startswith(prefix):
             text = IPTC_DST_SCHEME + text.removeprefix(prefix)
     if text and "/" not in text and ":" not in text:

@@ -134,7 +134,7 @@ def publisher_page_json(
     if number < pages:
         links["next"] = urls.api_publisher_page(publisher.id, number + 1)
     return (
-        _compact(  # compact JSON (C encoder): these pages list every record between them
+        compact(  # compact JSON (C encoder): these pages list every record between them
             {
                 "api": VERSION,
                 "publisher": publisher.id,
@@ -160,11 +160,6 @@ def canonical_page(publisher: Publisher, number: int, size: int) -> bytes:
     """The exact canonical bytes of the records on API page ``number``, one per line
     (``\\n`` after each), gzipped: what record pages, verification and downloads read."""
     return _gzip(b"".join(r.canonical + b"\n" for r in page_records(publisher, number, size)))
-
-
-def compact(value: Any) -> bytes:
-    """``value`` as compact, sorted JSON (files read by the browser)."""
-    return _compact(value)
 
 
 def registration_gz(publisher: Publisher) -> bytes:
@@ -200,8 +195,8 @@ def sharded_map(pairs: Iterable[tuple[str, str]]) -> dict[str, bytes]:
     for key, ref in items:
         digest = key.removeprefix("sha256:")
         shards.setdefault(f"{digest[:prefix]}.json", {}).setdefault(key, []).append(ref)
-    files = {path: _compact({"v": VERSION, "entries": entries}) for path, entries in shards.items()}
-    files["meta.json"] = _compact({"v": VERSION, "prefix": prefix, "count": len(items)})
+    files = {path: compact({"v": VERSION, "entries": entries}) for path, entries in shards.items()}
+    files["meta.json"] = compact({"v": VERSION, "prefix": prefix, "count": len(items)})
     return files
 
 
@@ -220,7 +215,8 @@ def receipt_index(ledger: SiteLedger) -> dict[str, bytes]:
     )
 
 
-def _compact(value: Any) -> bytes:
+def compact(value: Any) -> bytes:
+    """``value`` as compact, sorted JSON (files read by the browser)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -65,7 +65,7 @@ def vocab_json() -> dict[str, Any]:
         "v": VERSION,
         "iptc": {
             "scheme": vocab.IPTC_DST_SCHEME,
-            "variants": ["https://cv.iptc.org/newscodes/digitalsourcetype/", "digsrctype:"],
+            "variants": list(vocab.IPTC_DST_VARIANTS),
         },
         "digital_source_type": {
             uri: source_type_cell(uri) for uri in sorted(vocab.digital_source_type_uris())
