@@ -121,16 +121,26 @@ def test_tiles_round_trip_equals_in_memory_proofs(
     assert (out / "checkpoint").read_bytes().count(b"\n\xe2\x80\x94 ") == 2  # operator + witness
 
 
-def test_tiles_extend_incrementally_to_what_a_fresh_build_writes(
+def _published_without_five(
     ledger_copy: Path, operator_key: Path, tmp_path: Path, cli: CLI
-) -> None:
+) -> tuple[tuple[str, ...], Path]:
+    """A log of the demo without emberforge's last 5 records (82 entries), its tiles
+    published under ``tmp_path/site/log``; returns the integrate command and that folder."""
     repo = str(ledger_copy)
     shutil.rmtree(ledger_copy / "ledger/log")
     hide_last(ledger_copy, "emberforge", 5, tmp_path / "hidden")
     integrate = ("--repo", repo, "log", "integrate", "--key", str(operator_key))
     assert cli(*integrate, "--time", "2026-11-11T00:00:00Z").code == 0
-    out = tmp_path / "old/log"
+    out = tmp_path / "site/log"
     assert cli("--repo", repo, "log", "tiles", "--out", str(out)).code == 0
+    return integrate, out
+
+
+def test_tiles_extend_incrementally_to_what_a_fresh_build_writes(
+    ledger_copy: Path, operator_key: Path, tmp_path: Path, cli: CLI
+) -> None:
+    repo = str(ledger_copy)
+    integrate, out = _published_without_five(ledger_copy, operator_key, tmp_path, cli)
     put_back(ledger_copy, "emberforge", tmp_path / "hidden")
     assert cli(*integrate, "--time", LOG_TIME).code == 0
     run = cli("--repo", repo, "log", "tiles", "--out", str(out))
@@ -151,12 +161,7 @@ def test_tiles_refuse_a_log_rewritten_under_the_published_tiles(
     ledger_copy: Path, operator_key: Path, tmp_path: Path, cli: CLI
 ) -> None:
     repo = str(ledger_copy)
-    shutil.rmtree(ledger_copy / "ledger/log")
-    hide_last(ledger_copy, "emberforge", 5, tmp_path / "hidden")
-    integrate = ("--repo", repo, "log", "integrate", "--key", str(operator_key))
-    assert cli(*integrate, "--time", "2026-11-11T00:00:00Z").code == 0
-    out = tmp_path / "site/log"
-    assert cli("--repo", repo, "log", "tiles", "--out", str(out)).code == 0
+    integrate, out = _published_without_five(ledger_copy, operator_key, tmp_path, cli)
     published = snapshot(out)
     # The operator rewrites its log (the same records, another order) and signs it anew:
     # the published tiles' last, partial tile no longer holds the log's first leaves.
