@@ -30,11 +30,14 @@ from imageledger.log.merkle import leaf_hash, root
 from imageledger.log.publish import tile_files
 from imageledger.log.tiles import TILE_WIDTH
 from imageledger.log.tilewrite import write_tile_files
+from imageledger.log.witness import memory_path
+from log_cli import logtools
 from log_cli.logtools import snapshot
 
 ORIGIN = "test.imageledger.example/log"
 OPERATOR = demo_keys.operator()
 START = datetime(2026, 1, 2, tzinfo=UTC)
+serve = logtools.serve
 
 
 @pytest.fixture(autouse=True)
@@ -235,10 +238,33 @@ def test_site_check_reports_what_the_in_memory_check_reports(
     expected, _chains = check_entries(entries, keys)
     size = len(entries)
     cp_root = MemoryHashStore.from_entries(entries).root()
-    checked = sitecheck.check_log(LogSource(site / "log"), size, cp_root, keys, workers=2)
-    assert checked.report.findings == expected.findings
+    report = sitecheck.check_log(LogSource(site / "log"), size, cp_root, keys, workers=2)
+    assert report.findings == expected.findings
     assert len(expected.findings) == 2
-    assert checked.leaves == [leaf_hash(e) for e in entries]
+
+
+@pytest.mark.parametrize("over_http", [False, True], ids=["folder", "http"])
+def test_state_proves_a_grown_site_from_its_tiles_and_catches_a_fork(
+    signed_log: list[bytes], tmp_path: Path, serve: Callable[[Path], str], over_http: bool
+) -> None:
+    site, state = tmp_path / "site", tmp_path / "state"
+    operator = [format_verifier_key(OPERATOR.verifier)]
+    where = serve(site) if over_http else str(site)  # bundles fetched into a temporary folder
+
+    def verify() -> Audit:
+        return verify_site(where, state=state, operator_keys=operator, workers=2)
+
+    _publish(site, signed_log[:300])
+    assert not verify().report.findings
+    # The same entries at 300, another from 100 on: not an extension of what was seen.
+    _publish(site, _tamper_entry(signed_log, 100, _flip_signature))
+    audit = verify()
+    assert "log-fork" in {f.code for f in audit.report}
+    assert audit.evidence
+    # The real log grew from 300: the proof comes from the tiles, several hashes long.
+    _publish(site, signed_log)
+    assert not verify().report.findings
+    assert b"\n1100\n" in memory_path(state, ORIGIN).read_bytes()
 
 
 def test_a_missing_tile_is_reported_as_missing(signed_log: list[bytes], tmp_path: Path) -> None:
@@ -353,10 +379,10 @@ def test_runs_find_what_the_entry_by_entry_walk_finds(workers: int, tmp_path: Pa
     assert {f.code for f in expected.findings} == codes
     assert len(expected.findings) == len(codes)  # a broken chain is not walked further
     cp_root = MemoryHashStore.from_entries(entries).root()
-    checked = sitecheck.check_log(
+    report = sitecheck.check_log(
         LogSource(site / "log"), len(entries), cp_root, keys, workers=workers
     )
-    assert checked.report.findings == expected.findings
+    assert report.findings == expected.findings
     # Runs that continue their chain are folded: the walk saw far fewer items than entries.
     items = entries_runs(entries, keys)
     assert len(items) < len(entries) // 10

@@ -25,13 +25,14 @@ from imageledger.errors import (
     VerificationError,
 )
 from imageledger.log.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
-from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, LogSource
+from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, MAX_TILE, LogSource
 from imageledger.log.hashstore import HashReader, MemoryHashStore, prove_consistency, tree_hash
 from imageledger.log.integrate import log_files, read_entry
 from imageledger.log.merkle import encode_hash, leaf_hash, verify_consistency
 from imageledger.log.note import parse_note
 from imageledger.log.sequence import verify_history
 from imageledger.log.sitecheck import check_log
+from imageledger.log.tiles import TileHashReader
 from imageledger.log.witness import (
     WitnessPolicy,
     collect_cosignatures,
@@ -86,19 +87,6 @@ class Audit:
             "witnessed": self.witnessed,
             "evidence": self.evidence,
         }
-
-
-class LazyStore:
-    """The hash store of ``leaves``, built only if a consistency proof is asked for."""
-
-    def __init__(self, leaves: list[bytes]) -> None:
-        self._leaves = leaves
-        self._store: MemoryHashStore | None = None
-
-    def read_hashes(self, indexes: Sequence[int]) -> list[bytes]:
-        if self._store is None:
-            self._store = MemoryHashStore.from_leaf_hashes(self._leaves)
-        return self._store.read_hashes(indexes)
 
 
 def _error(audit: Audit, code: str, message: str, where: str | None = None) -> None:
@@ -354,11 +342,11 @@ def _site(
         )
     key_list = list(keys.values())
     cp = verify_checkpoint(signed, origin=origin, log_keys=key_list).checkpoint
-    checked = check_log(source, cp.size, cp.root_hash, keys, workers=workers, progress=progress)
+    report = check_log(source, cp.size, cp.root_hash, keys, workers=workers, progress=progress)
     audit.checkpoint = cp
     audit.entries = cp.size
-    audit.report.extend(checked.report)
-    store = LazyStore(checked.leaves)
+    audit.report.extend(report)
+    store = TileHashReader(cp.size, lambda tile: source.need(tile.path, MAX_TILE))  # verified
     _quorum(audit, signed, origin, key_list, policy)
     _remember(audit, state, signed, store, key_list)
     if keys_file is not None and audit.report and not keys_file.is_file():

@@ -1,14 +1,15 @@
 """Check a published log's tiles and entries against its checkpoint, on every core.
 
-The main process reads the entry bundles first (from a URL, threads fetch them), so that the
-keys which registrations and key rotations introduce are known before any signature is
-checked (a bundle holding neither is not even split here). Forked workers, which inherit the
-bundles, then take spans of them: each splits its bundles, hashes the leaves, compares them
-with the served level-0 tile, folds each full tile to its root and checks every entry on its
-own (canonical JSON, size, schema, signatures against the candidate keys). Results come back
-in log order, each publisher's linked entries folded into runs (``entries.runs``), and the
-main process walks the chains while the workers go on; last, it compares the upper tiles,
-derived from the roots, and the tree's root with the checkpoint's.
+The main process first reads every entry bundle once, keeping none, to find those holding
+an entry that introduces keys (registrations and key rotations), so that every candidate
+key is known before any signature is checked; from a URL, threads fetch the bundles and
+write them to a temporary folder. Forked workers then take spans of bundles: each reads
+and splits its bundles, hashes the leaves, compares them with the served level-0 tile,
+folds each full tile to its root and checks every entry on its own (canonical JSON, size,
+schema, signatures against the candidate keys). Results come back in log order, each
+publisher's linked entries folded into runs (``entries.runs``), and the main process walks
+the chains while the workers go on; last, it compares the upper tiles, derived from the
+roots, and the tree's root with the checkpoint's. Memory holds one hash per full tile.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import functools
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from pathlib import Path
 
 from imageledger.core.keys import VerifierKey
 from imageledger.errors import LedgerError, Location, Report, VerificationError
 from imageledger.log import entries as checks
 from imageledger.log.fetch import MAX_TILE, LogSource
-from imageledger.log.merkle import HASH_SIZE, perfect_root
+from imageledger.log.merkle import perfect_root
 from imageledger.log.tiles import (
     TILE_WIDTH,
     EntryBundle,
@@ -43,29 +45,26 @@ READERS = 8
 """Threads fetching bundles from a URL: enough to hide an HTTP server's latency."""
 
 
-@dataclass(frozen=True)
-class LogCheck:
-    """What the entries showed (tiles and root are verified, or ``check_log`` raised)."""
-
-    report: Report
-    leaves: list[bytes]
-
-
 _Span = tuple[list[bytes], list[bytes], list["checks.Checked | checks.Run"], int]
-_job: tuple[LogSource, int, list[bytes]] | None = None  # (source, size, bundles): inherited
+_job: tuple[LogSource, LogSource, int] | None = None  # (tiles, bundles, size): inherited
+
+
+def _bundle(source: LogSource, n: int, size: int) -> list[bytes]:
+    bundle = EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
+    return parse_entry_bundle(source.bundle(bundle), bundle)
 
 
 def _span(span: tuple[int, int]) -> _Span:
-    """Level-0 tiles (as served, once they match), full-tile roots, entry results (runs of
-    them folded) and how many entries."""
+    """Full tiles' roots, the leaf hashes of a partial tile (once the served tiles match),
+    entry results (runs of them folded) and how many entries."""
     assert _job is not None
-    source, size, bundles = _job
-    tiles: list[bytes] = []
+    source, bundles, size = _job
+    tail: list[bytes] = []
     roots: list[bytes] = []
     results: list[checks.Checked] = []
     for n in range(*span):
-        width = min(TILE_WIDTH, size - n * TILE_WIDTH)
-        entries = parse_entry_bundle(bundles[n], EntryBundle(n, width))
+        entries = _bundle(bundles, n, size)
+        width = len(entries)
         leaves = leaf_hashes(entries)
         tile = Tile(0, n, width)
         data = b"".join(leaves)
@@ -75,12 +74,13 @@ def _span(span: tuple[int, int]) -> _Span:
                 code="tile-mismatch",
                 location=Location(source.describe(tile.path)),
             )
-        tiles.append(data)
         if width == TILE_WIDTH:
             roots.append(perfect_root(leaves))
+        else:
+            tail = leaves
         first = n * TILE_WIDTH
         results.extend(checks.check_entry(raw, first + i) for i, raw in enumerate(entries))
-    return tiles, roots, checks.runs(results), len(results)
+    return roots, tail, checks.runs(results), len(results)
 
 
 def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
@@ -95,35 +95,37 @@ def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
         yield from pool.imap(_span, spans)  # in order: the first failing span raises first
 
 
-def _read(source: LogSource, size: int) -> tuple[list[bytes], list[int]]:
-    """Every entry bundle of tree ``size``, and which hold an entry that introduces keys.
+def _scan(source: LogSource, size: int, mirror: LogSource | None) -> list[int]:
+    """Which bundles hold an entry that introduces keys (``KEY_MARKERS``).
 
-    From a URL, threads fetch while this one scans what arrived (files are read faster
-    than threads could share them).
+    From a URL, threads fetch and every bundle is written to ``mirror``, which the workers
+    then read: nothing kept in memory grows with the log.
     """
     wanted = entry_bundles_for_size(size)
-    if not source.is_url:
-        return _scan(map(source.bundle, wanted))
-    with ThreadPoolExecutor(READERS) as readers:
-        return _scan(readers.map(source.bundle, wanted))
+    if mirror is None:
+        return [b.index for b in wanted if _introduces_keys(source.bundle(b))]
+    marked = []
+    readers = ThreadPoolExecutor(READERS)
+    try:
+        for bundle, data in zip(wanted, readers.map(source.bundle, wanted), strict=True):
+            path = Path(mirror.root) / bundle.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            if _introduces_keys(data):
+                marked.append(bundle.index)
+    finally:
+        readers.shutdown(cancel_futures=True)  # after a failed fetch, fetch no more
+    return marked
 
 
-def _scan(fetched: Iterable[bytes]) -> tuple[list[bytes], list[int]]:
-    bundles: list[bytes] = []
-    marked: list[int] = []
-    for n, data in enumerate(fetched):
-        bundles.append(data)
-        if any(marker in data for marker in checks.KEY_MARKERS):
-            marked.append(n)
-    return bundles, marked
+def _introduces_keys(data: bytes) -> bool:
+    return any(marker in data for marker in checks.KEY_MARKERS)
 
 
-def _key_entries(bundles: list[bytes], marked: list[int], size: int) -> Iterator[bytes]:
+def _key_entries(bundles: LogSource, marked: list[int], size: int) -> Iterator[bytes]:
     for n in marked:
         try:
-            yield from parse_entry_bundle(
-                bundles[n], EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
-            )
+            yield from _bundle(bundles, n, size)
         except LedgerError:
             continue  # the bundle's worker reports it
 
@@ -136,35 +138,49 @@ def check_log(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> LogCheck:
+) -> Report:
     """Verify the tiles and the root of tree ``size`` from its entries and check every entry.
 
     Raises for a malformed bundle, a tile that does not match or a root that is not
-    ``root_hash``; what the entries themselves show is the returned report.
+    ``root_hash``; what the entries themselves show is the returned report. Nothing kept
+    grows faster than one hash per full tile: once this returns, the served tiles are the
+    tree's (a ``TileHashReader`` over them reads proofs).
     """
+    if not source.is_url:
+        return _check(source, source, size, root_hash, operator_keys, workers, progress)
+    with tempfile.TemporaryDirectory(prefix="imageledger-bundles-") as folder:
+        mirror = LogSource(folder)
+        return _check(source, mirror, size, root_hash, operator_keys, workers, progress)
+
+
+def _check(
+    source: LogSource,
+    bundles: LogSource,
+    size: int,
+    root_hash: bytes,
+    operator_keys: Mapping[str, VerifierKey],
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> Report:
     global _job
-    bundles, marked = _read(source, size)
-    end = len(bundles)
+    marked = _scan(source, size, None if bundles is source else bundles)
+    keys = checks.key_table(_key_entries(bundles, marked, size), operator_keys)
+    end = len(entry_bundles_for_size(size))
     spans = [(n, min(n + SPAN, end)) for n in range(0, end, SPAN)]
     walk = checks.ChainWalk(operator_keys)
-
-    @functools.lru_cache(maxsize=SPAN)
-    def bundle_entries(n: int) -> list[bytes]:
-        return parse_entry_bundle(
-            bundles[n], EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
-        )
+    bundle_entries = functools.lru_cache(maxsize=SPAN)(lambda n: _bundle(bundles, n, size))
 
     def entry_at(index: int) -> checks.Checked:  # a run the walk takes apart: rare
         return checks.check_entry(bundle_entries(index // TILE_WIDTH)[index % TILE_WIDTH], index)
 
-    tiles: list[bytes] = []
+    tail: list[bytes] = []
     roots: list[bytes] = []
-    _job = (source, size, bundles)
-    checks.set_keys(checks.key_table(_key_entries(bundles, marked, size), operator_keys))
+    _job = (source, bundles, size)
+    checks.set_keys(keys)
     try:
-        for span_tiles, span_roots, items, count in _spans(spans, workers or os.cpu_count() or 1):
-            tiles += span_tiles
+        for span_roots, span_tail, items, count in _spans(spans, workers or os.cpu_count() or 1):
             roots += span_roots
+            tail = span_tail or tail
             for item in items:
                 if len(item) == 6:  # a run
                     walk.add_run(item, entry_at)
@@ -188,10 +204,8 @@ def check_log(
                 code="tile-mismatch",
                 location=Location(source.describe(tile.path)),
             )
-    leaves = [t[i : i + HASH_SIZE] for t in tiles for i in range(0, len(t), HASH_SIZE)]
-    tail = leaves[size - size % TILE_WIDTH :]
     if tree_root(size, levels, tail) != root_hash:
         raise VerificationError(
             "the entries do not lead to the checkpoint's root", code="log-root-mismatch"
         )
-    return LogCheck(walk.report, leaves)
+    return walk.report
