@@ -27,12 +27,11 @@ from imageledger.log.entries import check_entries
 from imageledger.log.fetch import LogSource
 from imageledger.log.hashstore import MemoryHashStore, stored_hash_index
 from imageledger.log.merkle import leaf_hash, root
-from imageledger.log.publish import tile_files
 from imageledger.log.tiles import TILE_WIDTH
 from imageledger.log.tilewrite import write_tile_files
 from imageledger.log.witness import memory_path
 from log_cli import logtools
-from log_cli.logtools import snapshot
+from log_cli.logtools import snapshot, tile_files
 
 ORIGIN = "test.imageledger.example/log"
 OPERATOR = demo_keys.operator()
@@ -50,7 +49,7 @@ def _entries_of(entries: list[bytes]) -> Callable[[int], list[bytes]]:
     return lambda n: entries[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
 
 
-@pytest.mark.parametrize("size", [0, 1, 255, 256, 257, 1000, 65_536 + 300])
+@pytest.mark.parametrize("size", [0, 1, 255, 256, 257, 511, 512, 1000, 70_000, 65_536 + 300])
 def test_tiles_on_two_cores_equal_one_core_and_the_stored_hash_path(
     size: int, tmp_path: Path
 ) -> None:

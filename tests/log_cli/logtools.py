@@ -7,7 +7,7 @@ import functools
 import http.server
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,6 +15,8 @@ import pytest
 
 from imageledger.core.keys import format_private_key
 from imageledger.demo import keys as demo_keys
+from imageledger.log.hashstore import HashReader
+from imageledger.log.tiles import entry_bundles_for_size, format_entry_bundle, new_tiles, tile_data
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_TIME = "2026-11-12T00:00:00Z"
@@ -22,6 +24,22 @@ LOG_TIME = "2026-11-12T00:00:00Z"
 
 class CLI(Protocol):
     def __call__(self, *args: str) -> Any: ...
+
+
+def tile_files(
+    old_size: int, size: int, store: HashReader, entries: Callable[[int], Sequence[bytes]]
+) -> Iterator[tuple[str, bytes]]:
+    """The tiles and entry bundles tree ``size`` has that tree ``old_size`` did not, one
+    after the other from a hash store: what the parallel writer must write.
+
+    ``entries(n)`` returns the entries of bundle ``n`` (as many as the tree has).
+    """
+    for tile in new_tiles(old_size, size):
+        yield tile.path, tile_data(tile, store)
+    old = set(entry_bundles_for_size(old_size))
+    for bundle in entry_bundles_for_size(size):
+        if bundle not in old:
+            yield bundle.path, format_entry_bundle(entries(bundle.index))
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -4,8 +4,6 @@ refusals that keep the operator from signing two inconsistent checkpoints."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -178,20 +176,3 @@ def test_history_with_a_forged_proof_is_inconsistent() -> None:
     with pytest.raises(VerificationError) as e:
         verify_history(checkpoints, proofs, origin=ORIGIN, operator_keys=[KEY.verifier])
     assert e.value.code == "log-inconsistent"
-
-
-@pytest.mark.parametrize("size", [0, 1, 255, 256, 257, 511, 512, 70_000, 65_536 + 300])
-def test_full_tile_build_equals_the_stored_hash_path(size: int, tmp_path: Path) -> None:
-    from imageledger.log.hashstore import MemoryHashStore
-    from imageledger.log.publish import tile_files
-    from imageledger.log.tilewrite import write_tile_files
-    from log_cli.logtools import snapshot
-
-    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
-    store = MemoryHashStore.from_leaf_hashes(leaves)
-    entries: Callable[[int], list[bytes]] = lambda n: [  # noqa: E731
-        i.to_bytes(4, "big") for i in range(256 * n, min(256 * n + 256, size))
-    ]
-    build = write_tile_files(tmp_path, size, entries)
-    assert snapshot(tmp_path) == dict(tile_files(0, size, store, entries))
-    assert build.root == store.root()

@@ -8,7 +8,7 @@ of the hash store after checking they lead to its checkpoint's root.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,6 @@ from imageledger.errors import LedgerError, Location, RecordError, StorageError,
 from imageledger.log.checkpoint import parse_checkpoint, verify_checkpoint
 from imageledger.log.fetch import MAX_CHECKPOINT, LogSource
 from imageledger.log.hashstore import (
-    HashReader,
     MemoryHashStore,
     prove_inclusion,
     stored_hash_index,
@@ -41,10 +40,6 @@ from imageledger.log.tiles import (
     TILE_WIDTH,
     Tile,
     TileHashReader,
-    entry_bundles_for_size,
-    format_entry_bundle,
-    new_tiles,
-    tile_data,
 )
 from imageledger.log.tilewrite import write_tile_files
 from imageledger.log.witness import collect_cosignatures, with_signatures, witness_policy
@@ -58,24 +53,6 @@ class TilesResult:
     size: int
     written: int
     bytes: int
-
-
-def tile_files(
-    old_size: int,
-    size: int,
-    store: HashReader,
-    entries: Callable[[int], Sequence[bytes]],
-) -> Iterator[tuple[str, bytes]]:
-    """The tiles and entry bundles tree ``size`` has that tree ``old_size`` did not.
-
-    ``entries(n)`` returns the entries of bundle ``n`` (as many as the tree has).
-    """
-    for tile in new_tiles(old_size, size):
-        yield tile.path, tile_data(tile, store)
-    old = set(entry_bundles_for_size(old_size))
-    for bundle in entry_bundles_for_size(size):
-        if bundle not in old:
-            yield bundle.path, format_entry_bundle(entries(bundle.index))
 
 
 def _signed_checkpoint(layout: Layout) -> tuple[bytes, int, list[VerifierKey], str]:

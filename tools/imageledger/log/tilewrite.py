@@ -4,8 +4,9 @@ Nearly all the work is at level 0 (each entry is hashed, bundled and written onc
 workers take spans of level-0 tiles: they read their entries (inherited through ``fork``,
 never pickled), hash the leaves, fold each full tile to its root, write the bundle and the
 tile, and return only the 32-byte roots. The main process then writes the upper levels from
-those roots (1/256 of the hashes) and computes the tree root. The bytes are those of
-``publish.tile_files``; only tiles that are new or grew since ``old_size`` are written.
+those roots (1/256 of the hashes) and computes the tree root. The bytes are those the
+tests' serial reference (``tile_files``) derives from a hash store; only tiles that are new
+or grew since ``old_size`` are written.
 
 Files are written in place, without a temporary name or ``fsync``: every path written is
 one the published checkpoint does not reach yet (a new tile, or a partial one at its new
