@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -264,6 +265,20 @@ def test_state_proves_a_grown_site_from_its_tiles_and_catches_a_fork(
     _publish(site, signed_log)
     assert not verify().report.findings
     assert b"\n1100\n" in memory_path(state, ORIGIN).read_bytes()
+
+
+def test_no_room_for_fetched_bundles_is_one_error(
+    signed_log: list[bytes],
+    tmp_path: Path,
+    serve: Callable[[Path], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site = tmp_path / "site"
+    _publish(site, signed_log[:300])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    audit = verify_site(serve(site), operator_keys=[format_verifier_key(OPERATOR.verifier)])
+    assert [f.code for f in audit.report] == ["write-failed"]
+    assert "TMPDIR" in audit.report.findings[0].diagnostics()
 
 
 def test_a_missing_tile_is_reported_as_missing(signed_log: list[bytes], tmp_path: Path) -> None:

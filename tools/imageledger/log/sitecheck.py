@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from imageledger.core.keys import VerifierKey
-from imageledger.errors import LedgerError, Location, Report, VerificationError
+from imageledger.errors import LedgerError, Location, Report, StorageError, VerificationError
 from imageledger.log import entries as checks
 from imageledger.log.fetch import MAX_TILE, LogSource
 from imageledger.log.merkle import perfect_root
@@ -109,8 +109,11 @@ def _scan(source: LogSource, size: int, mirror: LogSource | None) -> list[int]:
     try:
         for bundle, data in zip(wanted, readers.map(source.bundle, wanted), strict=True):
             path = Path(mirror.root) / bundle.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            except OSError as e:
+                raise _cannot_write(path, e) from None
             if _introduces_keys(data):
                 marked.append(bundle.index)
     finally:
@@ -148,9 +151,21 @@ def check_log(
     """
     if not source.is_url:
         return _check(source, source, size, root_hash, operator_keys, workers, progress)
-    with tempfile.TemporaryDirectory(prefix="imageledger-bundles-") as folder:
-        mirror = LogSource(folder)
-        return _check(source, mirror, size, root_hash, operator_keys, workers, progress)
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="imageledger-bundles-")
+    except OSError as e:
+        raise _cannot_write(Path(tempfile.gettempdir()), e) from None
+    with folder as mirror:
+        return _check(source, LogSource(mirror), size, root_hash, operator_keys, workers, progress)
+
+
+def _cannot_write(path: Path, e: OSError) -> StorageError:
+    return StorageError(
+        f"cannot keep the fetched bundles: {e.strerror or e}",
+        code="write-failed",
+        location=Location(str(path)),
+        hint="set TMPDIR to a folder with room for the log's entries",
+    )
 
 
 def _check(
