@@ -209,6 +209,7 @@ def test_verify_repo_and_site_pass_on_the_demo(
     run = cli("--repo", repo, "verify")
     assert run.code == 0
     assert "witnesses 1/1 (quorum met)" in run.out
+    assert cli("verify", "--repo", repo).out == run.out  # as the issue spells it
     site = tmp_path / "site"
     assert cli("--repo", repo, "log", "tiles", "--out", str(site / "log")).code == 0
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--workers", "2")
@@ -279,8 +280,9 @@ def test_checkpoint_verify(tmp_path: Path, cli: CLI) -> None:
         (("log", "prove", "nonsense"), "[usage-ref]"),
         (("verify", "--site", "/nonexistent/site", "--operator-key", OPERATOR), "log-file-missing"),
         (("checkpoint", "verify", "README.md", "--key", OPERATOR), "[note-malformed]"),
+        (("verify", "--repo", ".", "--site", "."), "[usage-source]"),
     ],
-    ids=["bad-ref", "no-site", "not-a-note"],
+    ids=["bad-ref", "no-site", "not-a-note", "clone-and-site"],
 )
 def test_errors_are_one_line_with_a_stable_code(
     ledger_copy: Path, cli: CLI, args: tuple[str, ...], code: str

@@ -122,6 +122,12 @@ def log_check_proof(
 
 @cli.command("verify")
 @click.option(
+    "--repo",
+    "clone",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A clone of the ledger (default: the global --repo, or the nearest ledger).",
+)
+@click.option(
     "--site", help="A published site's root (folder or http(s):// URL); tiles under log/."
 )
 @click.option("--state", type=click.Path(file_okay=False, path_type=Path), help="Audit memory.")
@@ -131,6 +137,7 @@ def log_check_proof(
 @click.pass_obj
 def verify_command(
     obj: Context,
+    clone: Path | None,
     site: str | None,
     state: Path | None,
     operator_keys: tuple[str, ...],
@@ -139,6 +146,9 @@ def verify_command(
 ) -> int:
     """Audit the ledger and its log, from a clone (--repo) or a published site (--site)."""
     from imageledger.log import audit
+
+    if clone is not None and site is not None:
+        raise UsageError("give --repo or --site, not both", code="usage-source")
 
     with progress("verifying", enabled=not as_json) as advance:
         if site is not None:
@@ -151,7 +161,7 @@ def verify_command(
             )
         else:
             result = audit.verify_repo(
-                obj.repo,
+                clone.resolve() if clone is not None else obj.repo,
                 state=state,
                 operator_keys=list(operator_keys),
                 workers=workers,
