@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import multiprocessing
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from imageledger.core.keys import VerifierKey
@@ -105,20 +107,36 @@ def _scan(source: LogSource, size: int, mirror: LogSource | None) -> list[int]:
     if mirror is None:
         return [b.index for b in wanted if _introduces_keys(source.bundle(b))]
     marked = []
-    readers = ThreadPoolExecutor(READERS)
-    try:
-        for bundle, data in zip(wanted, readers.map(source.bundle, wanted), strict=True):
-            path = Path(mirror.root) / bundle.path
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-            except OSError as e:
-                raise _cannot_write(path, e) from None
-            if _introduces_keys(data):
-                marked.append(bundle.index)
-    finally:
-        readers.shutdown(cancel_futures=True)  # after a failed fetch, fetch no more
+    for bundle, data in zip(wanted, _fetched(source, wanted), strict=True):
+        path = Path(mirror.root) / bundle.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as e:
+            raise _cannot_write(path, e) from None
+        if _introduces_keys(data):
+            marked.append(bundle.index)
     return marked
+
+
+def _fetched(source: LogSource, bundles: list[EntryBundle]) -> Iterator[bytes]:
+    """The bundles' bytes in order, ``READERS`` threads fetching at most ``2 * READERS``
+    ahead of the caller (a fast server cannot fill memory); a failure stops the fetching."""
+    pending: deque[Future[bytes]] = deque()
+    wanted = iter(bundles)
+    with ThreadPoolExecutor(READERS) as readers:
+        try:
+            for bundle in itertools.islice(wanted, 2 * READERS):
+                pending.append(readers.submit(source.bundle, bundle))
+            while pending:
+                data = pending.popleft().result()
+                following = next(wanted, None)
+                if following is not None:
+                    pending.append(readers.submit(source.bundle, following))
+                yield data
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _introduces_keys(data: bytes) -> bool:
