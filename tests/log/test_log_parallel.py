@@ -281,6 +281,17 @@ def test_no_room_for_fetched_bundles_is_one_error(
     assert "TMPDIR" in audit.report.findings[0].diagnostics()
 
 
+def test_a_bundle_missing_from_a_url_stops_the_fetching_with_one_error(
+    signed_log: list[bytes], tmp_path: Path, serve: Callable[[Path], str]
+) -> None:
+    site = tmp_path / "site"
+    _publish(site, signed_log)
+    (site / "log/tile/entries/001").unlink()
+    audit = verify_site(serve(site), operator_keys=[format_verifier_key(OPERATOR.verifier)])
+    assert [f.code for f in audit.report] == ["log-file-missing"]
+    assert "tile/entries/001" in audit.report.findings[0].diagnostics()
+
+
 def test_a_missing_tile_is_reported_as_missing(signed_log: list[bytes], tmp_path: Path) -> None:
     site = tmp_path / "site"
     _publish(site, signed_log)
