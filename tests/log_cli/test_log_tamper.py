@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -13,7 +14,12 @@ import pytest
 from imageledger.core.keys import demo_key, format_verifier_key
 from imageledger.demo import keys as demo_keys
 from imageledger.log.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from imageledger.log.integrate import log_files
+from imageledger.log.merkle import root
 from imageledger.log.note import parse_note
+from imageledger.log.store import iter_order
+from imageledger.log.witness import memory_path
+from imageledger.storage.layout import Layout
 from log_cli import logtools
 from log_cli.logtools import (
     CLI,
@@ -85,6 +91,28 @@ def test_two_reordered_log_entries_are_caught(clone: git.Repo, cli: CLI) -> None
     run = verify(cli, clone)
     assert run.code == 1  # type: ignore[attr-defined]
     assert "log-state-mismatch" in codes(run) or "log-root-mismatch" in codes(run)
+
+
+@pytest.mark.parametrize("honest", [True, False], ids=["extended", "forked"])
+def test_a_remembered_size_no_checkpoint_has_is_checked_on_the_entries(
+    clone: git.Repo, cli: CLI, tmp_path: Path, honest: bool
+) -> None:
+    files = log_files(Layout(Path(clone.working_dir)))
+    origin = parse_checkpoint(parse_note(files.read("checkpoints/87") or b"").text).origin
+    first = root(line.leaf for line in itertools.islice(iter_order(files, 87), 50))
+    seen = Checkpoint(origin, 50, first if honest else bytes([first[0] ^ 1]) + first[1:])
+    state = tmp_path / "audit-state"
+    state.mkdir()
+    memory = memory_path(state, origin)
+    memory.write_bytes(sign_checkpoint(seen, demo_keys.operator()))
+    run = verify(cli, clone, "--state", str(state))
+    if honest:
+        assert run.code == 0  # type: ignore[attr-defined]
+        assert parse_checkpoint(parse_note(memory.read_bytes()).text).size == 87
+    else:
+        assert run.code == 1  # type: ignore[attr-defined]
+        assert codes(run) == ["log-fork"]
+        assert parse_checkpoint(parse_note(memory.read_bytes()).text).size == 50
 
 
 def test_rewritten_history_with_a_different_checkpoint_is_a_fork(

@@ -26,13 +26,14 @@ from imageledger.errors import (
 )
 from imageledger.log.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, MAX_TILE, LogSource
-from imageledger.log.hashstore import HashReader, MemoryHashStore, prove_consistency, tree_hash
+from imageledger.log.hashstore import tree_hash
 from imageledger.log.integrate import log_files, read_entry
-from imageledger.log.merkle import encode_hash, leaf_hash, verify_consistency
+from imageledger.log.merkle import encode_hash, leaf_hash
 from imageledger.log.note import parse_note
 from imageledger.log.sequence import verify_history
 from imageledger.log.sitecheck import check_log
 from imageledger.log.tiles import TileHashReader
+from imageledger.log.treestate import TreeState
 from imageledger.log.witness import (
     WitnessPolicy,
     collect_cosignatures,
@@ -97,46 +98,64 @@ def _keys(texts: Sequence[str]) -> dict[str, VerifierKey]:
     return {k.ref: k for k in map(parse_verifier_key, texts)}
 
 
+Recalled = tuple[bytes, Checkpoint] | LedgerError | None
+"""The checkpoint an auditor's ``--state`` remembers for a log (its note, verified), the error
+reading it gave, or ``None`` (no ``--state``, or nothing remembered yet)."""
+
+
+def _recall(state: Path | None, origin: str, keys: Sequence[VerifierKey]) -> Recalled:
+    if state is None:
+        return None
+    memory = memory_path(state, origin)
+    if not memory.is_file():
+        return None
+    try:
+        note = read_bounded(memory, MAX_CHECKPOINT)
+        return note, verify_checkpoint(note, origin=origin, log_keys=keys).checkpoint
+    except LedgerError as e:
+        return e.at(str(memory))
+
+
 def _remember(
     audit: Audit,
     state: Path | None,
     signed: bytes,
-    store: HashReader,
-    keys: Sequence[VerifierKey],
+    recalled: Recalled,
+    root_at: Callable[[int], bytes | None],
 ) -> None:
-    """Prove ``signed`` consistent with the remembered checkpoint, then remember it."""
+    """Check that the verified tree extends the remembered one, then remember ``signed``.
+
+    ``root_at(size)`` is the root of the verified tree's first ``size`` leaves: the tree seen
+    before must be exactly that prefix (what a consistency proof would show, checked on the
+    hashes themselves).
+    """
     if state is None or audit.checkpoint is None:
         return
     cp = audit.checkpoint
-    memory = memory_path(state, cp.origin)
-    if memory.is_file():
-        try:
-            old_note = read_bounded(memory, MAX_CHECKPOINT)
-            old = verify_checkpoint(old_note, origin=cp.origin, log_keys=keys).checkpoint
-        except LedgerError as e:
-            audit.report.error(e.at(str(memory)))
-            return
-        try:
-            if old.size > cp.size:
-                raise VerificationError(
-                    f"rollback: the log is at size {cp.size}, but size {old.size} was seen before",
-                    code="log-rollback",
-                )
-            proof = prove_consistency(old.size, cp.size, store)
-            try:
-                verify_consistency(old.size, cp.size, old.root_hash, cp.root_hash, proof)
-            except VerificationError as e:
-                raise VerificationError(
-                    f"fork: the log of size {cp.size} does not extend the tree of size {old.size} "
-                    "seen before",
-                    code="log-fork",
-                ) from e
-        except VerificationError as e:
-            audit.report.error(e)
+    if isinstance(recalled, LedgerError):
+        audit.report.error(recalled)
+        return
+    if recalled is not None:
+        old_note, old = recalled
+        if old.size > cp.size:
+            problem = VerificationError(
+                f"rollback: the log is at size {cp.size}, but size {old.size} was seen before",
+                code="log-rollback",
+            )
+        elif root_at(old.size) != old.root_hash:
+            problem = VerificationError(
+                f"fork: the log of size {cp.size} does not extend the tree of size {old.size} "
+                "seen before",
+                code="log-fork",
+            )
+        else:
+            problem = None
+        if problem is not None:
+            audit.report.error(problem)
             audit.evidence.append(fork_evidence(old_note, signed))
             return
     if audit.report:
-        write_atomic(memory, signed)
+        write_atomic(memory_path(state, cp.origin), signed)
 
 
 def _quorum(
@@ -212,7 +231,12 @@ def _repo_log(
         raise VerificationError(
             "the latest checkpoint is not of the state's size", code="log-state-mismatch"
         )
-    leaves: list[bytes] = []
+    recalled = _recall(state_dir, config.origin, keys)
+    wanted = {cp.size for cp in history}
+    if isinstance(recalled, tuple):
+        wanted.add(recalled[1].size)
+    tree = TreeState()
+    roots = {0: tree.root()}  # the roots of the prefixes checked below, and nothing more
     logged: dict[str, int] = {}
     for index, line in enumerate(iter_order(files, log_state.size)):
         expected = logged.get(line.publisher, -1) + 1
@@ -238,20 +262,21 @@ def _repo_log(
                 code="log-entry-changed",
                 location=Location(layout.rel(layout.record_path(line.publisher, line.seq))),
             )
-        leaves.append(line.leaf)
-    audit.entries = len(leaves)
+        tree.append(line.leaf)
+        if tree.size in wanted:
+            roots[tree.size] = tree.root()
+    audit.entries = tree.size
     heads = {p: h.seq for p, h in log_state.heads.items()}
     if heads != logged:
         raise VerificationError(
             "the state's heads do not match the order", code="log-state-mismatch"
         )
-    store = MemoryHashStore.from_leaf_hashes(leaves)
-    if store.root() != log_state.tree.root():
+    if tree != log_state.tree:
         raise VerificationError(
             "the state's edge does not match the order", code="log-state-mismatch"
         )
     for cp in history:
-        if tree_hash(cp.size, store) != cp.root_hash:
+        if roots.get(cp.size) != cp.root_hash:
             raise VerificationError(
                 f"the logged entries do not lead to checkpoint {cp.size}",
                 code="log-root-mismatch",
@@ -274,7 +299,7 @@ def _repo_log(
     signed = checkpoints[log_state.size]
     signed = with_signatures(signed, collect_cosignatures(files, policy, log_state.size))
     _quorum(audit, signed, config.origin, keys, policy)
-    _remember(audit, state_dir, signed, store, keys)
+    _remember(audit, state_dir, signed, recalled, roots.get)
 
 
 def verify_site(
@@ -346,9 +371,10 @@ def _site(
     audit.checkpoint = cp
     audit.entries = cp.size
     audit.report.extend(report)
-    store = TileHashReader(cp.size, lambda tile: source.need(tile.path, MAX_TILE))  # verified
+    tiles = TileHashReader(cp.size, lambda tile: source.need(tile.path, MAX_TILE))  # verified
     _quorum(audit, signed, origin, key_list, policy)
-    _remember(audit, state, signed, store, key_list)
+    recalled = _recall(state, origin, key_list)
+    _remember(audit, state, signed, recalled, lambda size: tree_hash(size, tiles))
     if keys_file is not None and audit.report and not keys_file.is_file():
         text = "".join(format_verifier_key(k) + "\n" for k in key_list)
         write_atomic(keys_file, text.encode())  # trusted from now on, once all of it verified
