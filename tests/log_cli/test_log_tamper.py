@@ -115,6 +115,21 @@ def test_a_remembered_size_no_checkpoint_has_is_checked_on_the_entries(
         assert parse_checkpoint(parse_note(memory.read_bytes()).text).size == 50
 
 
+def test_an_unreadable_audit_memory_is_one_error_and_is_kept(
+    clone: git.Repo, cli: CLI, tmp_path: Path
+) -> None:
+    state = tmp_path / "audit-state"
+    assert verify(cli, clone, "--state", str(state)).code == 0  # type: ignore[attr-defined]
+    (memory,) = state.iterdir()
+    memory.write_bytes(b"not a checkpoint\n")
+    run = verify(cli, clone, "--state", str(state))
+    assert run.code == 1  # type: ignore[attr-defined]
+    findings = json.loads(run.out)["findings"]  # type: ignore[attr-defined]
+    assert [f["code"] for f in findings] == ["note-malformed"]
+    assert str(memory) in json.dumps(findings)
+    assert memory.read_bytes() == b"not a checkpoint\n"
+
+
 def test_rewritten_history_with_a_different_checkpoint_is_a_fork(
     clone: git.Repo, cli: CLI, operator_key: Path, tmp_path: Path
 ) -> None:
