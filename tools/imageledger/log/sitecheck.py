@@ -48,11 +48,12 @@ READERS = 8
 
 
 _Span = tuple[list[bytes], list[bytes], list["checks.Checked | checks.Run"], int]
-_job: tuple[LogSource, LogSource, int] | None = None  # (tiles, bundles, size): inherited
+_job: tuple[LogSource, LogSource, list[EntryBundle]] | None = None  # inherited by workers:
+# where the tiles are, where the bundles are (the site, or the folder they were fetched to)
+# and every bundle of the tree
 
 
-def _bundle(source: LogSource, n: int, size: int) -> list[bytes]:
-    bundle = EntryBundle(n, min(TILE_WIDTH, size - n * TILE_WIDTH))
+def _entries(source: LogSource, bundle: EntryBundle) -> list[bytes]:
     return parse_entry_bundle(source.bundle(bundle), bundle)
 
 
@@ -60,15 +61,14 @@ def _span(span: tuple[int, int]) -> _Span:
     """Full tiles' roots, the leaf hashes of a partial tile (once the served tiles match),
     entry results (runs of them folded) and how many entries."""
     assert _job is not None
-    source, bundles, size = _job
+    source, bundles, wanted = _job
     tail: list[bytes] = []
     roots: list[bytes] = []
     results: list[checks.Checked] = []
-    for n in range(*span):
-        entries = _bundle(bundles, n, size)
-        width = len(entries)
+    for bundle in wanted[slice(*span)]:
+        entries = _entries(bundles, bundle)
         leaves = leaf_hashes(entries)
-        tile = Tile(0, n, width)
+        tile = Tile(0, bundle.index, bundle.width)
         data = b"".join(leaves)
         if source.need(tile.path, MAX_TILE) != data:
             raise VerificationError(
@@ -76,11 +76,11 @@ def _span(span: tuple[int, int]) -> _Span:
                 code="tile-mismatch",
                 location=Location(source.describe(tile.path)),
             )
-        if width == TILE_WIDTH:
+        if bundle.width == TILE_WIDTH:
             roots.append(perfect_root(leaves))
         else:
             tail = leaves
-        first = n * TILE_WIDTH
+        first = bundle.index * TILE_WIDTH
         results.extend(checks.check_entry(raw, first + i) for i, raw in enumerate(entries))
     return roots, tail, checks.runs(results), len(results)
 
@@ -97,15 +97,16 @@ def _spans(spans: list[tuple[int, int]], workers: int) -> Iterator[_Span]:
         yield from pool.imap(_span, spans)  # in order: the first failing span raises first
 
 
-def _scan(source: LogSource, size: int, mirror: LogSource | None) -> list[int]:
+def _scan(
+    source: LogSource, wanted: list[EntryBundle], mirror: LogSource | None
+) -> list[EntryBundle]:
     """Which bundles hold an entry that introduces keys (``KEY_MARKERS``).
 
     From a URL, threads fetch and every bundle is written to ``mirror``, which the workers
     then read: nothing kept in memory grows with the log.
     """
-    wanted = entry_bundles_for_size(size)
     if mirror is None:
-        return [b.index for b in wanted if _introduces_keys(source.bundle(b))]
+        return [b for b in wanted if _introduces_keys(source.bundle(b))]
     marked = []
     for bundle, data in zip(wanted, _fetched(source, wanted), strict=True):
         path = Path(mirror.root) / bundle.path
@@ -115,7 +116,7 @@ def _scan(source: LogSource, size: int, mirror: LogSource | None) -> list[int]:
         except OSError as e:
             raise _cannot_write(path, e) from None
         if _introduces_keys(data):
-            marked.append(bundle.index)
+            marked.append(bundle)
     return marked
 
 
@@ -143,10 +144,10 @@ def _introduces_keys(data: bytes) -> bool:
     return any(marker in data for marker in checks.KEY_MARKERS)
 
 
-def _key_entries(bundles: LogSource, marked: list[int], size: int) -> Iterator[bytes]:
-    for n in marked:
+def _key_entries(bundles: LogSource, marked: list[EntryBundle]) -> Iterator[bytes]:
+    for bundle in marked:
         try:
-            yield from _bundle(bundles, n, size)
+            yield from _entries(bundles, bundle)
         except LedgerError:
             continue  # the bundle's worker reports it
 
@@ -168,7 +169,7 @@ def check_log(
     tree's (a ``TileHashReader`` over them reads proofs).
     """
     if not source.is_url:
-        return _check(source, source, size, root_hash, operator_keys, workers, progress)
+        return _check(source, None, size, root_hash, operator_keys, workers, progress)
     try:
         folder = tempfile.TemporaryDirectory(prefix="imageledger-bundles-")
     except OSError as e:
@@ -188,7 +189,7 @@ def _cannot_write(path: Path, e: OSError) -> StorageError:
 
 def _check(
     source: LogSource,
-    bundles: LogSource,
+    mirror: LogSource | None,
     size: int,
     root_hash: bytes,
     operator_keys: Mapping[str, VerifierKey],
@@ -196,19 +197,19 @@ def _check(
     progress: Callable[[int], None] | None,
 ) -> Report:
     global _job
-    marked = _scan(source, size, None if bundles is source else bundles)
-    keys = checks.key_table(_key_entries(bundles, marked, size), operator_keys)
-    end = len(entry_bundles_for_size(size))
-    spans = [(n, min(n + SPAN, end)) for n in range(0, end, SPAN)]
+    bundles = mirror or source
+    wanted = entry_bundles_for_size(size)
+    keys = checks.key_table(_key_entries(bundles, _scan(source, wanted, mirror)), operator_keys)
+    spans = [(n, min(n + SPAN, len(wanted))) for n in range(0, len(wanted), SPAN)]
     walk = checks.ChainWalk(operator_keys)
-    bundle_entries = functools.lru_cache(maxsize=SPAN)(lambda n: _bundle(bundles, n, size))
+    bundle_entries = functools.lru_cache(maxsize=SPAN)(lambda n: _entries(bundles, wanted[n]))
 
     def entry_at(index: int) -> checks.Checked:  # a run the walk takes apart: rare
         return checks.check_entry(bundle_entries(index // TILE_WIDTH)[index % TILE_WIDTH], index)
 
     tail: list[bytes] = []
     roots: list[bytes] = []
-    _job = (source, bundles, size)
+    _job = (source, bundles, wanted)
     checks.set_keys(keys)
     try:
         for span_roots, span_tail, items, count in _spans(spans, workers or os.cpu_count() or 1):
