@@ -114,7 +114,7 @@ def _scan(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         except OSError as e:
-            raise _cannot_write(path, e) from None
+            raise _cannot_write(e) from None
         if _introduces_keys(data):
             marked.append(bundle)
     return marked
@@ -173,16 +173,16 @@ def check_log(
     try:
         folder = tempfile.TemporaryDirectory(prefix="imageledger-bundles-")
     except OSError as e:
-        raise _cannot_write(Path(tempfile.gettempdir()), e) from None
+        raise _cannot_write(e) from None
     with folder as mirror:
         return _check(source, LogSource(mirror), size, root_hash, operator_keys, workers, progress)
 
 
-def _cannot_write(path: Path, e: OSError) -> StorageError:
+def _cannot_write(e: OSError) -> StorageError:
     return StorageError(
         f"cannot keep the fetched bundles: {e.strerror or e}",
         code="write-failed",
-        location=Location(str(path)),
+        location=Location(str(e.filename) if e.filename else "the temporary folder"),
         hint="set TMPDIR to a folder with room for the log's entries",
     )
 
