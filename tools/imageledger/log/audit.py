@@ -127,7 +127,7 @@ def _remember(
 
     ``root_at(size)`` is the root of the verified tree's first ``size`` leaves: the tree seen
     before must be exactly that prefix (what a consistency proof would show, checked on the
-    hashes themselves).
+    hashes themselves). At the verified size that root is the checkpoint's, read nowhere.
     """
     if state is None or audit.checkpoint is None:
         return
@@ -137,25 +137,32 @@ def _remember(
         return
     if recalled is not None:
         old_note, old = recalled
-        if old.size > cp.size:
-            problem = VerificationError(
-                f"rollback: the log is at size {cp.size}, but size {old.size} was seen before",
-                code="log-rollback",
-            )
-        elif root_at(old.size) != old.root_hash:
-            problem = VerificationError(
-                f"fork: the log of size {cp.size} does not extend the tree of size {old.size} "
-                "seen before",
-                code="log-fork",
-            )
-        else:
-            problem = None
+        problem = _break(old, cp, root_at)
         if problem is not None:
             audit.report.error(problem)
             audit.evidence.append(fork_evidence(old_note, signed))
             return
     if audit.report:
         write_atomic(memory_path(state, cp.origin), signed)
+
+
+def _break(
+    old: Checkpoint, cp: Checkpoint, root_at: Callable[[int], bytes | None]
+) -> VerificationError | None:
+    """How the verified tree ``cp`` fails to extend ``old``, if it does."""
+    if old.size > cp.size:
+        return VerificationError(
+            f"rollback: the log is at size {cp.size}, but size {old.size} was seen before",
+            code="log-rollback",
+        )
+    root = cp.root_hash if old.size == cp.size else root_at(old.size)
+    if root != old.root_hash:
+        return VerificationError(
+            f"fork: the log of size {cp.size} does not extend the tree of size {old.size} "
+            "seen before",
+            code="log-fork",
+        )
+    return None
 
 
 def _quorum(
