@@ -21,8 +21,10 @@ Synthetic inputs are cached under bench/out/.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import itertools
+import json
 import multiprocessing
 import os
 import platform
@@ -48,6 +50,7 @@ from imageledger.demo import keys as demo_keys  # noqa: E402
 from imageledger.log import merkle, tilewrite  # noqa: E402
 from imageledger.log.audit import verify_site  # noqa: E402
 from imageledger.log.checkpoint import Checkpoint, sign_checkpoint  # noqa: E402
+from imageledger.log.fetch import LogSource  # noqa: E402
 from imageledger.log.integrate import integrate_entries  # noqa: E402
 from imageledger.log.sequence import Entry  # noqa: E402
 from imageledger.log.state import (  # noqa: E402
@@ -61,7 +64,7 @@ from imageledger.log.state import (  # noqa: E402
     order_name,
 )
 from imageledger.log.store import DirLogFiles  # noqa: E402
-from imageledger.log.tiles import TILE_WIDTH  # noqa: E402
+from imageledger.log.tiles import TILE_WIDTH, entry_bundles_for_size, parse_entry_bundle  # noqa: E402
 from imageledger.log.tilewrite import TileBuild, write_tile_files  # noqa: E402
 from imageledger.log.treestate import TreeState  # noqa: E402
 
@@ -309,11 +312,6 @@ def bench_site(size: int, rounds: int) -> None:
     t0 = time.perf_counter()
     site = build_site(size)
     built = time.perf_counter() - t0
-    import json
-
-    from imageledger.log.fetch import LogSource
-    from imageledger.log.tiles import entry_bundles_for_size, parse_entry_bundle
-
     source = LogSource(site / "log")
     items = []
     keys = {}
@@ -326,8 +324,6 @@ def bench_site(size: int, rounds: int) -> None:
             if sig["key"] not in keys:
                 pid = value["publisher"]
                 keys[sig["key"]] = demo_key(f"{pid}.example/bench-DEMO").verifier.public
-            import base64
-
             items.append(
                 (keys[sig["key"]], canonical.signing_message(value), base64.b64decode(sig["sig"]))
             )
