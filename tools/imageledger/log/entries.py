@@ -69,13 +69,18 @@ def check_entry(raw: bytes, index: int) -> Checked:
         return index, None, frozenset(), None, Finding(e.code, e.message, where)
 
 
+def introduces_keys(data: bytes) -> bool:
+    """Whether ``data`` (an entry, or a bundle of them) may hold a key ``key_table`` takes."""
+    return any(marker in data for marker in KEY_MARKERS)
+
+
 def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]) -> KeyTable:
     """Every key any entry introduces (candidates only: the chain walk decides who may sign)."""
     table: KeyTable = defaultdict(list)
     for key in operator_keys.values():
         table[key.ref].append(key)
     for data in entries:
-        if not any(marker in data for marker in KEY_MARKERS):
+        if not introduces_keys(data):
             continue
         try:
             value = json.loads(data)

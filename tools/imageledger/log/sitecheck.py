@@ -106,7 +106,7 @@ def _scan(
     then read: nothing kept in memory grows with the log.
     """
     if mirror is None:
-        return [b for b in wanted if _introduces_keys(source.bundle(b))]
+        return [b for b in wanted if checks.introduces_keys(source.bundle(b))]
     marked = []
     for bundle, data in zip(wanted, _fetched(source, wanted), strict=True):
         path = Path(mirror.root) / bundle.path
@@ -115,7 +115,7 @@ def _scan(
             path.write_bytes(data)
         except OSError as e:
             raise _cannot_write(e) from None
-        if _introduces_keys(data):
+        if checks.introduces_keys(data):
             marked.append(bundle)
     return marked
 
@@ -138,10 +138,6 @@ def _fetched(source: LogSource, bundles: list[EntryBundle]) -> Iterator[bytes]:
         finally:
             for future in pending:
                 future.cancel()
-
-
-def _introduces_keys(data: bytes) -> bool:
-    return any(marker in data for marker in checks.KEY_MARKERS)
 
 
 def _key_entries(bundles: LogSource, marked: list[EntryBundle]) -> Iterator[bytes]:
