@@ -20,6 +20,7 @@ from imageledger.core.keys import demo_key, format_verifier_key
 from imageledger.core.records import sign
 from imageledger.demo import keys as demo_keys
 from imageledger.errors import LedgerError, RecordError
+from imageledger.log import audit as audit_module
 from imageledger.log import entries as checks
 from imageledger.log import sitecheck, tilewrite
 from imageledger.log.audit import Audit, verify_site
@@ -28,6 +29,7 @@ from imageledger.log.entries import check_entries
 from imageledger.log.fetch import LogSource
 from imageledger.log.hashstore import MemoryHashStore, stored_hash_index
 from imageledger.log.merkle import leaf_hash, root
+from imageledger.log.sitecheck import check_log
 from imageledger.log.tiles import TILE_WIDTH
 from imageledger.log.tilewrite import write_tile_files
 from imageledger.log.witness import memory_path
@@ -265,6 +267,40 @@ def test_state_proves_a_grown_site_from_its_tiles_and_catches_a_fork(
     _publish(site, signed_log)
     assert not verify().report.findings
     assert b"\n1100\n" in memory_path(state, ORIGIN).read_bytes()
+
+
+def test_tiles_changed_after_the_check_cannot_hide_a_fork(
+    signed_log: list[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that serves the checked tiles, then the old tree's, must not pass a fork."""
+    site, state = tmp_path / "site", tmp_path / "state"
+    operator = [format_verifier_key(OPERATOR.verifier)]
+    _publish(site, signed_log[:300])
+    assert not verify_site(str(site), state=state, operator_keys=operator).report.findings
+    old = snapshot(site / "log")
+    _publish(site, _tamper_entry(signed_log, 100, _flip_signature))  # a fork from 100 on
+    checked = False
+
+    def check_then_swap(*args: Any, **kwargs: Any) -> Any:
+        nonlocal checked
+        report = check_log(*args, **kwargs)
+        checked = True
+        return report
+
+    def need(self: LogSource, path: str, limit: int) -> bytes:
+        data = LogSource.read(self, path, limit)
+        assert data is not None
+        full = path.split(".p/")[0]
+        was = old.get(full) or next((v for k, v in old.items() if k.startswith(f"{full}.p/")), b"")
+        if checked and path.startswith("tile/") and not path.startswith("tile/entries/"):
+            data = was + data[len(was) :]  # the old tree's hashes where it had any
+        return data
+
+    monkeypatch.setattr(audit_module, "check_log", check_then_swap)
+    monkeypatch.setattr(LogSource, "need", need)
+    audit = verify_site(str(site), state=state, operator_keys=operator)
+    assert checked
+    assert "log-fork" in {f.code for f in audit.report}
 
 
 def test_no_room_for_fetched_bundles_is_one_error(

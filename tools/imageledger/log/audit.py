@@ -26,9 +26,9 @@ from imageledger.errors import (
 )
 from imageledger.log.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 from imageledger.log.fetch import MAX_CHECKPOINT, MAX_META, MAX_TILE, LogSource
-from imageledger.log.hashstore import tree_hash
+from imageledger.log.hashstore import prove_consistency
 from imageledger.log.integrate import log_files, read_entry
-from imageledger.log.merkle import encode_hash, leaf_hash
+from imageledger.log.merkle import encode_hash, leaf_hash, verify_consistency
 from imageledger.log.note import parse_note
 from imageledger.log.sequence import verify_history
 from imageledger.log.sitecheck import check_log
@@ -121,13 +121,12 @@ def _remember(
     state: Path | None,
     signed: bytes,
     recalled: Recalled,
-    root_at: Callable[[int], bytes | None],
+    extends: Callable[[Checkpoint], bool],
 ) -> None:
     """Check that the verified tree extends the remembered one, then remember ``signed``.
 
-    ``root_at(size)`` is the root of the verified tree's first ``size`` leaves: the tree seen
-    before must be exactly that prefix (what a consistency proof would show, checked on the
-    hashes themselves). At the verified size that root is the checkpoint's, read nowhere.
+    ``extends(old)`` says whether the verified tree's first ``old.size`` leaves are the tree
+    seen before, for an older size only (at the same size, the roots are compared here).
     """
     if state is None or audit.checkpoint is None:
         return
@@ -137,7 +136,7 @@ def _remember(
         return
     if recalled is not None:
         old_note, old = recalled
-        problem = _break(old, cp, root_at)
+        problem = _break(old, cp, extends)
         if problem is not None:
             audit.report.error(problem)
             audit.evidence.append(fork_evidence(old_note, signed))
@@ -147,7 +146,7 @@ def _remember(
 
 
 def _break(
-    old: Checkpoint, cp: Checkpoint, root_at: Callable[[int], bytes | None]
+    old: Checkpoint, cp: Checkpoint, extends: Callable[[Checkpoint], bool]
 ) -> VerificationError | None:
     """How the verified tree ``cp`` fails to extend ``old``, if it does."""
     if old.size > cp.size:
@@ -155,8 +154,7 @@ def _break(
             f"rollback: the log is at size {cp.size}, but size {old.size} was seen before",
             code="log-rollback",
         )
-    root = cp.root_hash if old.size == cp.size else root_at(old.size)
-    if root != old.root_hash:
+    if not (old.root_hash == cp.root_hash if old.size == cp.size else extends(old)):
         return VerificationError(
             f"fork: the log of size {cp.size} does not extend the tree of size {old.size} "
             "seen before",
@@ -306,7 +304,8 @@ def _repo_log(
     signed = checkpoints[log_state.size]
     signed = with_signatures(signed, collect_cosignatures(files, policy, log_state.size))
     _quorum(audit, signed, config.origin, keys, policy)
-    _remember(audit, state_dir, signed, recalled, roots.get)
+    # The roots come from the leaves just checked against every checkpoint.
+    _remember(audit, state_dir, signed, recalled, lambda old: roots.get(old.size) == old.root_hash)
 
 
 def verify_site(
@@ -378,10 +377,24 @@ def _site(
     audit.checkpoint = cp
     audit.entries = cp.size
     audit.report.extend(report)
-    tiles = TileHashReader(cp.size, lambda tile: source.need(tile.path, MAX_TILE))  # verified
     _quorum(audit, signed, origin, key_list, policy)
     recalled = _recall(state, origin, key_list)
-    _remember(audit, state, signed, recalled, lambda size: tree_hash(size, tiles))
+    _remember(audit, state, signed, recalled, lambda old: _site_extends(source, cp, old))
     if keys_file is not None and audit.report and not keys_file.is_file():
         text = "".join(format_verifier_key(k) + "\n" for k in key_list)
         write_atomic(keys_file, text.encode())  # trusted from now on, once all of it verified
+
+
+def _site_extends(source: LogSource, cp: Checkpoint, old: Checkpoint) -> bool:
+    """A consistency proof from ``old`` to ``cp``, its hashes read from the served tiles.
+
+    Tiles read now are not the ones ``check_log`` verified (a server may change them), so
+    the hashes count only through a proof that must lead to both signed roots.
+    """
+    tiles = TileHashReader(cp.size, lambda tile: source.need(tile.path, MAX_TILE))
+    proof = prove_consistency(old.size, cp.size, tiles)
+    try:
+        verify_consistency(old.size, cp.size, old.root_hash, cp.root_hash, proof)
+    except VerificationError:
+        return False
+    return True
