@@ -263,7 +263,7 @@ def test_state_proves_a_grown_site_from_its_tiles_and_catches_a_fork(
     audit = verify()
     assert "log-fork" in {f.code for f in audit.report}
     assert audit.evidence
-    # The real log grew from 300: the root at 300 is read from the verified tiles.
+    # The real log grew from 300: the proof comes from the tiles, several hashes long.
     _publish(site, signed_log)
     assert not verify().report.findings
     assert b"\n1100\n" in memory_path(state, ORIGIN).read_bytes()
