@@ -111,7 +111,10 @@ def _registration(p: int, keys: list[Any]) -> dict[str, Any]:
     )
 
 
-def _signed_log(count: int = 1100) -> list[bytes]:
+def _signed_log(
+    count: int = 1100, edit: Callable[[dict[str, Any]], None] = lambda record: None
+) -> list[bytes]:
+    """``count`` entries: 3 registrations, then retractions in turn, each ``edit``-ed first."""
     entries, chains = [], []
     for p in range(3):
         pid = f"pub{p:03d}"
@@ -135,6 +138,7 @@ def _signed_log(count: int = 1100) -> list[bytes]:
                 "reason": f"test {seq}",
                 "effective_at": at,
             }
+            edit(record)
             signed = sign(record, key)  # type: ignore[arg-type]
             chain[2] = canonical.record_hash(signed)
             entries.append(canonical.canonical_json(signed))
@@ -243,6 +247,39 @@ def test_site_check_reports_what_the_in_memory_check_reports(
     report = sitecheck.check_log(LogSource(site / "log"), size, cp_root, keys, workers=2)
     assert report.findings == expected.findings
     assert len(expected.findings) == 2
+
+
+def _odd_values(record: dict[str, Any]) -> None:
+    """pub001's record 100 names no record; pub002's record 150 ends before it starts."""
+    if (record["publisher"], record["seq"]) == ("pub001", 100):
+        record["ref"] = "not a ref"
+    if (record["publisher"], record["seq"]) == ("pub002", 150):
+        record["schema"] = "imageledger/consent-withdrawal/v1"
+        record.update(consent="pub002/1", requested_at="2026-02-01T00:00:00Z")
+        del record["ref"], record["reason"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_record_values_are_checked_only_when_asked(workers: int, tmp_path: Path) -> None:
+    entries = _signed_log(600, _odd_values)
+    site = tmp_path / "site"
+    _publish(site, entries)
+    keys = {OPERATOR.verifier.ref: OPERATOR.verifier}
+    operator = [format_verifier_key(OPERATOR.verifier)]
+    found = {}
+    for records in (False, True):
+        audit = verify_site(str(site), operator_keys=operator, workers=workers, records=records)
+        expected, _chains = check_entries(entries, keys, records=records)
+        assert audit.report.findings == expected.findings
+        assert audit.records is records
+        found[records] = [(f.code, f.location.path, f.location.field) for f in audit.report]
+    assert found[False] == []
+    assert found[True] == [  # each refused record leaves a gap in its chain
+        ("record-schema", f"log entry {3 + 3 * 99 + 1}", "ref"),
+        ("chain-gap", f"log entry {3 + 3 * 100 + 1}", "seq"),
+        ("record-period", f"log entry {3 + 3 * 149 + 2}", "effective_at"),
+        ("chain-gap", f"log entry {3 + 3 * 150 + 2}", "seq"),
+    ]
 
 
 @pytest.mark.parametrize("over_http", [False, True], ids=["folder", "http"])
@@ -445,13 +482,13 @@ def test_runs_find_what_the_entry_by_entry_walk_finds(workers: int, tmp_path: Pa
     )
     assert report.findings == expected.findings
     # Runs that continue their chain are folded: the walk saw far fewer items than entries.
-    items = entries_runs(entries, keys)
+    items = _entries_runs(entries, keys)
     assert len(items) < len(entries) // 10
 
 
-def entries_runs(entries: list[bytes], keys: dict[str, Any]) -> list[Any]:
-    checks.set_keys(checks.key_table(entries, keys))
+def _entries_runs(entries: list[bytes], keys: dict[str, Any]) -> list[Any]:
+    checks.set_checks(checks.key_table(entries, keys))
     try:
         return checks.runs(checks.check_entry(raw, i) for i, raw in enumerate(entries))
     finally:
-        checks.set_keys({})
+        checks.set_checks({})

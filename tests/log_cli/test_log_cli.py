@@ -214,7 +214,10 @@ def test_verify_repo_and_site_pass_on_the_demo(
     assert cli("--repo", repo, "log", "tiles", "--out", str(site / "log")).code == 0
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--workers", "2")
     assert run.code == 0
-    assert "87 entries checked" in run.out
+    assert "87 entries checked (records: shape only)" in run.out
+    run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--records", "--json")
+    assert run.code == 0
+    assert json.loads(run.out)["records_checked"] is True
     url = serve(site)
     state = tmp_path / "audit"
     run = cli("verify", "--site", url, "--state", str(state), "--json")
@@ -222,6 +225,7 @@ def test_verify_repo_and_site_pass_on_the_demo(
     assert run.code == 0
     assert report["witnessed"]
     assert report["size"] == 87
+    assert report["records_checked"] is False
     assert [f["code"] for f in report["findings"]] == ["log-trust-on-first-use"]
     run = cli("verify", "--site", url, "--state", str(state), "--json")  # remembered now
     assert json.loads(run.out)["findings"] == []

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from imageledger.core import limits, strict_yaml
-from imageledger.core.chain import KEY_EVENT_KINDS, ChainEntry, PublisherChain
+from imageledger.core.chain import ChainEntry, PublisherChain
 from imageledger.core.keys import VerifierKey
-from imageledger.core.records import UnverifiedRecord, verify_signature
+from imageledger.core.records import KEY_EVENT_KINDS, UnverifiedRecord, verify_signature
 from imageledger.core.schemas import schema_id
 from imageledger.errors import LedgerError, Location, Report
 from imageledger.prrules import PUBLISHERS_DIR, finding, located, publisher_path

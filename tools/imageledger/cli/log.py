@@ -134,6 +134,11 @@ def log_check_proof(
 @click.option("--operator-key", "operator_keys", multiple=True, help="Trusted operator key.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 @click.option("--workers", type=int, help="Processes to use (default: one per core).")
+@click.option(
+    "--records",
+    is_flag=True,
+    help="With --site: check every record's values too, as validate does (a clone's always).",
+)
 @click.pass_obj
 def verify_command(
     obj: Context,
@@ -143,6 +148,7 @@ def verify_command(
     operator_keys: tuple[str, ...],
     as_json: bool,
     workers: int | None,
+    records: bool,
 ) -> int:
     """Audit the ledger and its log, from a clone (--repo) or a published site (--site)."""
     from imageledger.log import audit
@@ -158,6 +164,7 @@ def verify_command(
                 operator_keys=list(operator_keys),
                 workers=workers,
                 progress=advance,
+                records=records,
             )
         else:
             result = audit.verify_repo(

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from imageledger.core.keys import VerifierKey, parse_verifier_key
-from imageledger.core.records import UnverifiedRecord
+from imageledger.core.records import KEY_EVENT_KINDS, UnverifiedRecord
 from imageledger.errors import Location, VerificationError
-
-KEY_EVENT_KINDS = frozenset({"key-rotation", "key-revocation"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,59 @@ from imageledger.errors import Location, RecordError, VerificationError
 _SCHEMA_TO_KIND = {schemas.schema_id(kind): kind for kind in schemas.KINDS}
 
 
+KEY_EVENT_KINDS = frozenset({"key-rotation", "key-revocation"})
+
+CHAIN_MEMBERS = frozenset(
+    {"schema", "publisher", "seq", "prev", "recorded_at", "admitted_at", "signatures"}
+)
+"""What the chain walk reads of a record: checked whole even when its other values are not."""
+
+_ALWAYS_WHOLE = frozenset({"publisher", *KEY_EVENT_KINDS})
+"""Registrations and key events bring or change keys: always checked whole."""
+
+
+def _whole(kind: str, records: bool) -> bool:
+    return records or kind in _ALWAYS_WHOLE
+
+
 @cache
-def _validator(kind: str) -> Any:
-    return jsonschema_rs.validator_for(schemas.schema(kind))
+def _validator(kind: str, records: bool = True) -> Any:
+    """The kind's schema, or with ``records`` false only its shape (``shape_schema``)."""
+    schema = schemas.schema(kind)
+    return jsonschema_rs.validator_for(schema if _whole(kind, records) else shape_schema(schema))
+
+
+_STRUCTURE = ("type", "required", "properties", "additionalProperties", "items")
+
+
+def shape_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``CHAIN_MEMBERS`` kept whole and only the structure of the other
+    members: which members an object has and must have, and of which JSON types.
+
+    Value rules (patterns, enumerations, lengths, ranges, conditions) go; the types stay, so
+    a number can still be only where the schema puts an integer (``_integer_paths``).
+    """
+    top = {k: v for k, v in schema.items() if k in ("$schema", "$id", *_STRUCTURE)}
+    top["properties"] = {
+        name: sub if name in CHAIN_MEMBERS else _structure(sub)
+        for name, sub in schema["properties"].items()
+    }
+    return top
+
+
+def _structure(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node  # additionalProperties: false
+    out = {key: node[key] for key in _STRUCTURE if key in node}
+    if "properties" in out:
+        out["properties"] = {name: _structure(sub) for name, sub in out["properties"].items()}
+    for key in ("items", "additionalProperties"):
+        if key in out:
+            out[key] = _structure(out[key])
+    values = node.get("enum", [node["const"]] if "const" in node else [])
+    if "type" not in out and values and all(isinstance(v, str) for v in values):
+        out["type"] = "string"
+    return out
 
 
 def kind_of(data: dict[str, Any]) -> str:
@@ -106,11 +156,11 @@ def _timestamp_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
     return tuple(out) if visit(schemas.schema(kind), ()) else None
 
 
-PERIODS = ("period", "valid", "licence_period")
+_PERIODS = ("period", "valid", "licence_period")
 """The names of ``{from, until}`` periods, at the top of a record or under ``rights``."""
 
 
-_ANY_PERIOD = tuple(path for name in PERIODS for path in ((name,), ("rights", name)))
+_ANY_PERIOD = tuple(path for name in _PERIODS for path in ((name,), ("rights", name)))
 
 
 @cache
@@ -119,7 +169,7 @@ def _period_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
     paths = _timestamp_paths(kind)
     if paths is None:
         return None
-    return tuple(p[:-1] for p in paths if len(p) > 1 and p[-1] == "until" and p[-2] in PERIODS)
+    return tuple(p[:-1] for p in paths if len(p) > 1 and p[-1] == "until" and p[-2] in _PERIODS)
 
 
 Members = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
@@ -181,8 +231,21 @@ def _check_periods(kind: str, data: dict[str, Any]) -> None:
             )
 
 
-def _check_semantics(kind: str, data: dict[str, Any]) -> None:
-    """What the schema cannot say: real dates, ordered periods, parsable keys."""
+def _check_semantics(kind: str, data: dict[str, Any], records: bool = True) -> None:
+    """What the schema cannot say: real dates, ordered periods, parsable keys, one signature
+    per key (without ``records``, for a kind not ``_ALWAYS_WHOLE``: the last only)."""
+    if _whole(kind, records):
+        _check_values(kind, data)
+    signatures = data["signatures"]
+    if len(signatures) > 1 and len({s["key"] for s in signatures}) != len(signatures):
+        raise RecordError(
+            "the same key signed twice",
+            code="record-duplicate-signer",
+            location=Location(field="signatures"),
+        )
+
+
+def _check_values(kind: str, data: dict[str, Any]) -> None:
     _check_times(kind, data)
     _check_periods(kind, data)
     if kind == "consent-withdrawal" and data["effective_at"] < data["requested_at"]:
@@ -199,13 +262,6 @@ def _check_semantics(kind: str, data: dict[str, Any]) -> None:
             except RecordError as e:
                 e.location = Location(field="new_key" if "new_key" in data else f"keys[{index}]")
                 raise
-    signatures = data["signatures"]
-    if len(signatures) > 1 and len({s["key"] for s in signatures}) != len(signatures):
-        raise RecordError(
-            "the same key signed twice",
-            code="record-duplicate-signer",
-            location=Location(field="signatures"),
-        )
 
 
 def _timestamps(value: Any, path: str) -> list[tuple[str, str]]:
@@ -223,14 +279,16 @@ def _timestamps(value: Any, path: str) -> list[tuple[str, str]]:
     return out
 
 
-def check_shape(data: dict[str, Any], *, values_checked: bool = False) -> str:
+def check_shape(data: dict[str, Any], *, values_checked: bool = False, records: bool = True) -> str:
     """Validate ``data`` against its kind's schema and rules; return the kind.
 
     ``values_checked``: the caller (the strict YAML reader) already guaranteed the JSON
     subset (ASCII keys, NFC strings, integers in range), so it is not walked again.
+    ``records`` false: only the chain's members are checked whole, the rest for its
+    shape (``shape_schema``), unless the kind brings or changes keys.
     """
     kind = kind_of(data)
-    validator = _validator(kind)
+    validator = _validator(kind, records)
     error = None if validator.is_valid(data) else next(validator.iter_errors(data), None)
     if error is not None:
         raise RecordError(
@@ -240,29 +298,30 @@ def check_shape(data: dict[str, Any], *, values_checked: bool = False) -> str:
         )
     if not values_checked:
         canonical.check_value(data)
-    _check_semantics(kind, data)
+    _check_semantics(kind, data, records)
     return kind
 
 
-def load_entry(raw: bytes) -> tuple[dict[str, Any], str]:
-    """A log entry's record and kind: ``parse_canonical_json``, the size limit, ``check_shape``.
+def load_entry(raw: bytes, *, records: bool = True) -> tuple[dict[str, Any], str]:
+    """A log entry's record and kind: ``parse_canonical_json``, the size limit, ``check_shape``
+    (with ``records``).
 
     The common case takes ``_load_common``; anything it does not accept goes through those
     three in that order, so both give the same record or raise the same error.
     """
-    loaded = _load_common(raw)
+    loaded = _load_common(raw, records)
     if loaded is not None:
         return loaded
     data = canonical.parse_canonical_json(raw)  # the bytes are the canonical form
     if len(raw) > limits.MAX_ENTRY_BYTES:
         raise RecordError("entry is larger than a record may be", code="record-size")
-    return data, check_shape(data, values_checked=True)
+    return data, check_shape(data, values_checked=True, records=records)
 
 
 _STRICT = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
-def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
+def _load_common(raw: bytes, records: bool) -> tuple[dict[str, Any], str] | None:
     """ASCII text without ``null`` that orjson reads and writes back unchanged, of a kind
     whose schema pins where integers go (``_integer_paths``), holding no float there, and
     valid: then the value is in the ledger's subset (``canonical._parse_common`` says why for
@@ -282,7 +341,7 @@ def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
         return None
     name = data.get("schema")
     kind = _SCHEMA_TO_KIND.get(name) if isinstance(name, str) else None
-    if kind is None or not _validator(kind).is_valid(data):
+    if kind is None or not _validator(kind, records).is_valid(data):
         return None
     groups = _integer_members(kind)
     if groups is None:
@@ -293,7 +352,7 @@ def _load_common(raw: bytes) -> tuple[dict[str, Any], str] | None:
             for name in names:
                 if type(holder.get(name)) is float:
                     return None
-    _check_semantics(kind, data)
+    _check_semantics(kind, data, records)
     return data, kind
 
 

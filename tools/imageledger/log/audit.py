@@ -60,6 +60,8 @@ class Audit:
     witnesses: int = 0
     quorum: int = 0
     evidence: list[str] = field(default_factory=list)
+    records: bool = True
+    """Whether every record's values were checked too (not only the chains' and shapes)."""
 
     @property
     def witnessed(self) -> bool:
@@ -71,7 +73,8 @@ class Audit:
         cp = self.checkpoint
         return (
             f"{self.source}: {cp.origin} size {cp.size} root {encode_hash(cp.root_hash)}; "
-            f"{self.entries} entries checked; witnesses {self.witnesses}/{self.quorum} "
+            f"{self.entries} entries checked{'' if self.records else ' (records: shape only)'}; "
+            f"witnesses {self.witnesses}/{self.quorum} "
             f"({'quorum met' if self.witnessed else 'quorum NOT met'})"
         )
 
@@ -83,6 +86,7 @@ class Audit:
             "size": cp.size if cp else None,
             "root": encode_hash(cp.root_hash) if cp else None,
             "entries": self.entries,
+            "records_checked": self.records,
             "witnesses": self.witnesses,
             "quorum": self.quorum,
             "witnessed": self.witnessed,
@@ -315,9 +319,12 @@ def verify_site(
     operator_keys: Sequence[str] = (),
     workers: int | None = None,
     progress: Progress = None,
+    records: bool = False,
 ) -> Audit:
-    """Verify a published log (``<site>/log/``) without the repository."""
-    audit = Audit(site)
+    """Verify a published log (``<site>/log/``) without the repository: the checkpoint,
+    every tile, every entry's signatures and chain; with ``records``, every record's values
+    too (``entries.set_checks``)."""
+    audit = Audit(site, records=records)
     source = LogSource(site.rstrip("/") + "/log")
     try:
         _site(audit, source, state, operator_keys, workers, progress)
@@ -373,7 +380,15 @@ def _site(
         )
     key_list = list(keys.values())
     cp = verify_checkpoint(signed, origin=origin, log_keys=key_list).checkpoint
-    report = check_log(source, cp.size, cp.root_hash, keys, workers=workers, progress=progress)
+    report = check_log(
+        source,
+        cp.size,
+        cp.root_hash,
+        keys,
+        workers=workers,
+        progress=progress,
+        records=audit.records,
+    )
     audit.checkpoint = cp
     audit.entries = cp.size
     audit.report.extend(report)

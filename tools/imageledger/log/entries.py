@@ -1,4 +1,9 @@
-"""Check the log's entries on their own: canonical JSON, schema, signatures, chains.
+"""Check the log's entries on their own: canonical JSON, shape, signatures, chains.
+
+Each entry is checked as its kind's record would be (``load_entry``), but for the values
+of members the chain does not read, checked only with ``records`` (ADR 0016): the issue's
+auditor re-verifies signatures, chains and the log; ``validate`` and ``verify --repo`` check
+every value, and ``verify --site --records`` does too.
 
 No repository is needed: registrations carry the publishers' first keys and key events
 carry the rest, so the operator key is the only trust anchor. ``sitecheck`` runs
@@ -41,12 +46,14 @@ key)`` pairs whose signatures verified, a registration's data, or else a finding
 tuple: workers send these by the hundred thousand, and tuples pickle several times faster."""
 
 _keys: KeyTable = {}  # the candidate keys, set before the workers fork
+_records = False  # whether every record's values are checked too
 
 
-def set_keys(keys: KeyTable) -> None:
-    """The candidate keys ``check_entry`` tries (set before forking workers, cleared after)."""
-    global _keys
-    _keys = keys
+def set_checks(keys: KeyTable, *, records: bool = False) -> None:
+    """The candidate keys ``check_entry`` tries, and whether it checks every record's values
+    too (``load_entry``'s ``records``). Set before forking workers, cleared after."""
+    global _keys, _records
+    _keys, _records = keys, records
 
 
 def _where(index: int) -> Location:
@@ -54,13 +61,14 @@ def _where(index: int) -> Location:
 
 
 def check_entry(raw: bytes, index: int) -> Checked:
-    """Check log entry ``index`` in isolation, against every candidate key in ``_keys``.
+    """Check log entry ``index`` in isolation: canonical JSON, its kind's shape (with
+    ``_records``, every value), signatures against every candidate key in ``_keys``.
 
     What ``UnverifiedRecord`` and ``verify_candidates`` would check, without building the
     record: this runs once per entry of the whole log.
     """
     try:
-        data, kind = load_entry(raw)
+        data, kind = load_entry(raw, records=_records)
         verified, _ = verify_message(signing_message(data, raw), data["signatures"], _keys)
         fields = ChainEntry.fields(data, kind, sha256_ref(raw))
         return index, fields, verified, data if kind == "publisher" else None, None
@@ -95,16 +103,15 @@ def key_table(entries: Iterable[bytes], operator_keys: Mapping[str, VerifierKey]
 
 
 def check_entries(
-    entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey]
+    entries: Sequence[bytes], operator_keys: Mapping[str, VerifierKey], *, records: bool = False
 ) -> tuple[Report, dict[str, PublisherChain]]:
     """Check every entry and walk every chain in log order, one entry after the other; report
     what fails. ``sitecheck`` does the same on every core, folding entries into runs."""
-    global _keys
-    _keys = key_table(entries, operator_keys)
+    set_checks(key_table(entries, operator_keys), records=records)
     try:
         results = [check_entry(raw, i) for i, raw in enumerate(entries)]
     finally:
-        _keys = {}
+        set_checks({})
     walk = ChainWalk(operator_keys)
     for result in results:
         walk.add(result)

@@ -6,10 +6,11 @@ key is known before any signature is checked; from a URL, threads fetch the bund
 write them to a temporary folder. Forked workers then take spans of bundles: each reads
 and splits its bundles, hashes the leaves, compares them with the served level-0 tile,
 folds each full tile to its root and checks every entry on its own (canonical JSON, size,
-schema, signatures against the candidate keys). Results come back in log order, each
-publisher's linked entries folded into runs (``entries.runs``), and the main process walks
-the chains while the workers go on; last, it compares the upper tiles, derived from the
-roots, and the tree's root with the checkpoint's. Memory holds one hash per full tile.
+shape or whole record, signatures against the candidate keys). Results come back in log
+order, each publisher's linked entries folded into runs (``entries.runs``), and the main
+process walks the chains while the workers go on; last, it compares the upper tiles,
+derived from the roots, and the tree's root with the checkpoint's. Memory holds one hash
+per full tile.
 """
 
 from __future__ import annotations
@@ -156,8 +157,10 @@ def check_log(
     *,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    records: bool = False,
 ) -> Report:
-    """Verify the tiles and the root of tree ``size`` from its entries and check every entry.
+    """Verify the tiles and the root of tree ``size`` from its entries and check every entry
+    (every record's values too with ``records``: ``entries.set_checks``).
 
     Raises for a malformed bundle, a tile that does not match or a root that is not
     ``root_hash``; what the entries themselves show is the returned report. Nothing kept
@@ -165,13 +168,15 @@ def check_log(
     tree's (a ``TileHashReader`` over them reads proofs).
     """
     if not source.is_url:
-        return _check(source, None, size, root_hash, operator_keys, workers, progress)
+        return _check(source, None, size, root_hash, operator_keys, workers, progress, records)
     try:
         folder = tempfile.TemporaryDirectory(prefix="imageledger-bundles-")
     except OSError as e:
         raise _cannot_write(e) from None
     with folder as mirror:
-        return _check(source, LogSource(mirror), size, root_hash, operator_keys, workers, progress)
+        return _check(
+            source, LogSource(mirror), size, root_hash, operator_keys, workers, progress, records
+        )
 
 
 def _cannot_write(e: OSError) -> StorageError:
@@ -191,6 +196,7 @@ def _check(
     operator_keys: Mapping[str, VerifierKey],
     workers: int | None,
     progress: Callable[[int], None] | None,
+    records: bool,
 ) -> Report:
     global _job
     bundles = mirror or source
@@ -206,7 +212,7 @@ def _check(
     tail: list[bytes] = []
     roots: list[bytes] = []
     _job = (source, bundles, wanted)
-    checks.set_keys(keys)
+    checks.set_checks(keys, records=records)
     try:
         for span_roots, span_tail, items, count in _spans(spans, workers or os.cpu_count() or 1):
             roots += span_roots
@@ -220,7 +226,7 @@ def _check(
                 progress(count)
     finally:
         _job = None
-        checks.set_keys({})
+        checks.set_checks({})
     levels = upper_levels(roots)
     for tile in tiles_for_size(size):
         if tile.level == 0:
