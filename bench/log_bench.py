@@ -1,7 +1,7 @@
 """Benchmark the transparency log against the floor of its primitives.
 
     python bench/log_bench.py [--integrate 1000000] [--tiles 1000000] [--site 100000]
-                              [--tile-runs 1] [--tiles-dir DIR] [--rounds 5]
+                              [--tile-runs 1] [--tiles-dir DIR] [--rounds 5] [--records]
 
   integrate — a 1,000,000-entry log state on disk (state, last order file, last checkpoint),
               then `integrate_entries` of 1 new entry: read state, verify the last
@@ -10,9 +10,10 @@
               disk, against the floor: SHA-256 of every entry once (computing alone, then
               --tile-runs builds that write; nothing is deleted until the end).
   site      — `verify --site` over N signed synthetic records (canonical JSON entries in
-              tiles, 10 publishers), against the floor: Ed25519 verification of every
-              entry's signature split over all cores (keys, messages and signatures packed
-              in buffers the workers inherit: nothing is pickled or copied for them).
+              tiles, 10 publishers; --records: every value checked too), against the
+              floor: Ed25519 verification of every entry's signature split over all
+              cores (keys, messages and signatures packed in buffers the workers
+              inherit: nothing is pickled or copied for them).
               After a warm-up, --rounds floor and check runs alternate; the ratio of all
               rounds' times is the figure, with a 95% bootstrap interval over the rounds,
               best against best and the median round.
@@ -310,7 +311,7 @@ def _verify_share(share: tuple[int, int]) -> int:
     return _signed.verify(share)
 
 
-def bench_site(size: int, rounds: int) -> None:
+def bench_site(size: int, rounds: int, records: bool = False) -> None:
     t0 = time.perf_counter()
     site = build_site(size)
     built = time.perf_counter() - t0
@@ -342,7 +343,7 @@ def bench_site(size: int, rounds: int) -> None:
             assert sum(pool.map(_verify_share, shares, chunksize=1)) == size
 
     def verify_run() -> None:
-        audit = verify_site(str(site), operator_keys=[operator])
+        audit = verify_site(str(site), operator_keys=[operator], records=records)
         assert audit.report, [f.diagnostics() for f in audit.report][:3]
         assert audit.entries == size
 
@@ -404,6 +405,9 @@ def main() -> None:
     parser.add_argument("--tiles", type=int, default=1_000_000)
     parser.add_argument("--site", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="floor/verify pairs for --site")
+    parser.add_argument(
+        "--records", action="store_true", help="--site checks every record's values too"
+    )
     parser.add_argument("--tile-runs", type=int, default=1, help="builds that write, for --tiles")
     parser.add_argument("--tiles-dir", help="where --tiles writes (default: the temp folder)")
     args = parser.parse_args()
@@ -413,7 +417,7 @@ def main() -> None:
     if args.tiles:
         bench_tiles(args.tiles, args.tile_runs, args.tiles_dir)
     if args.site:
-        bench_site(args.site, args.rounds)
+        bench_site(args.site, args.rounds, args.records)
 
 
 if __name__ == "__main__":
