@@ -214,7 +214,7 @@ def test_verify_repo_and_site_pass_on_the_demo(
     assert cli("--repo", repo, "log", "tiles", "--out", str(site / "log")).code == 0
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--workers", "2")
     assert run.code == 0
-    assert "87 entries checked (records: shape only)" in run.out
+    assert "87 entries checked (signatures, chains, shapes; --records checks every" in run.out
     run = cli("verify", "--site", str(site), "--operator-key", OPERATOR, "--records", "--json")
     assert run.code == 0
     assert json.loads(run.out)["records_checked"] is True

@@ -49,6 +49,9 @@ from imageledger.validate import validate
 Progress = Callable[[int], None] | None
 
 
+_SHAPES = " (signatures, chains, shapes; --records checks every value)"
+
+
 @dataclass
 class Audit:
     """What ``verify`` found."""
@@ -73,7 +76,7 @@ class Audit:
         cp = self.checkpoint
         return (
             f"{self.source}: {cp.origin} size {cp.size} root {encode_hash(cp.root_hash)}; "
-            f"{self.entries} entries checked{'' if self.records else ' (records: shape only)'}; "
+            f"{self.entries} entries checked{'' if self.records else _SHAPES}; "
             f"witnesses {self.witnesses}/{self.quorum} "
             f"({'quorum met' if self.witnessed else 'quorum NOT met'})"
         )
