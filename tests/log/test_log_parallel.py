@@ -250,7 +250,8 @@ def test_site_check_reports_what_the_in_memory_check_reports(
 
 
 def _odd_values(record: dict[str, Any]) -> None:
-    """pub001's record 100 names no record; pub002's record 150 ends before it starts."""
+    """pub001's record 100 refers to no record; pub002's record 150, a consent withdrawal,
+    takes effect before it was requested. Both are signed and chained."""
     if (record["publisher"], record["seq"]) == ("pub001", 100):
         record["ref"] = "not a ref"
     if (record["publisher"], record["seq"]) == ("pub002", 150):
