@@ -75,10 +75,16 @@ def _structure(node: Any) -> Any:
     for key in ("items", "additionalProperties"):
         if key in out:
             out[key] = _structure(out[key])
-    values = node.get("enum", [node["const"]] if "const" in node else [])
-    if "type" not in out and values and all(isinstance(v, str) for v in values):
+    if "type" not in out and _only_strings(node):
         out["type"] = "string"
     return out
+
+
+def _only_strings(node: dict[str, Any]) -> bool:
+    """Whether an untyped schema node can hold strings only (an ``enum`` or ``const`` of
+    them); a node with neither can hold anything."""
+    values = node.get("enum", [node["const"]] if "const" in node else [0])
+    return all(isinstance(v, str) for v in values)
 
 
 def kind_of(data: dict[str, Any]) -> str:
@@ -376,8 +382,7 @@ def _integer_paths(kind: str) -> tuple[tuple[str, ...], ...] | None:
         if kind in ("string", "boolean"):
             return True
         if kind is None:
-            values = node.get("enum", [node["const"]] if "const" in node else [0])
-            return all(isinstance(v, str) for v in values)
+            return _only_strings(node)
         if kind == "object":
             # Members not listed are refused; if/then/else only add constraints.
             return node.get("additionalProperties") is False and all(
