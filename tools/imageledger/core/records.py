@@ -44,8 +44,10 @@ def _whole(kind: str, records: bool) -> bool:
 @cache
 def _validator(kind: str, records: bool = True) -> Any:
     """The kind's schema, or with ``records`` false only its shape (``shape_schema``)."""
+    if not records and kind in _ALWAYS_WHOLE:
+        return _validator(kind, True)  # one compiled schema for both
     schema = schemas.schema(kind)
-    return jsonschema_rs.validator_for(schema if _whole(kind, records) else shape_schema(schema))
+    return jsonschema_rs.validator_for(schema if records else shape_schema(schema))
 
 
 _STRUCTURE = ("type", "required", "properties", "additionalProperties", "items")
