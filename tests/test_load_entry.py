@@ -216,8 +216,6 @@ def test_the_same_key_signing_twice_is_refused_either_way(whole: bool) -> None:
 
 def test_a_shape_keeps_the_chain_members_and_the_structure_only() -> None:
     for kind in schemas.KINDS:
-        if kind == "ledger":
-            continue
         full = schemas.schema(kind)
         shape = records.shape_schema(full)
         assert set(shape["properties"]) == set(full["properties"])
