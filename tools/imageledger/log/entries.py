@@ -1,9 +1,9 @@
 """Check the log's entries on their own: canonical JSON, shape, signatures, chains.
 
-Each entry is checked as its kind's record would be (``load_entry``), but for the values
-of members the chain does not read, checked only with ``records`` (ADR 0016): the issue's
-auditor re-verifies signatures, chains and the log; ``validate`` and ``verify --repo`` check
-every value, and ``verify --site --records`` does too.
+Each entry is read as its kind's record (``load_entry``). The values of the members the
+chain does not read are checked only with ``records`` (ADR 0016): the site's auditor
+re-verifies signatures, chains and the log, while ``validate``, ``verify --repo`` and
+``verify --site --records`` check every value.
 
 No repository is needed: registrations carry the publishers' first keys and key events
 carry the rest, so the operator key is the only trust anchor. ``sitecheck`` runs
